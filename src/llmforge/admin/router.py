@@ -1,0 +1,32 @@
+from fastapi import APIRouter
+
+from llmforge.admin import service
+from llmforge.admin.schemas import AppSettingsRead, AppSettingsUpdate
+from llmforge.audit import service as audit
+from llmforge.auth.deps import AdminUser
+from llmforge.core.client import ClientDep
+from llmforge.core.deps import SettingsDep
+from llmforge.db import SessionDep
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+
+
+@router.get("/settings")
+async def read_settings(_: AdminUser, session: SessionDep, settings: SettingsDep) -> AppSettingsRead:
+    return await service.read(session, settings)
+
+
+@router.patch("/settings")
+async def update_settings(
+    changes: AppSettingsUpdate,
+    admin: AdminUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: ClientDep,
+) -> AppSettingsRead:
+    updated, changed = await service.update(session, settings, changes)
+    if changed:
+        await audit.record(
+            session, "settings.update", actor=admin, client=client, target_type="settings", detail=changed
+        )
+    return updated

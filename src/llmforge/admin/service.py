@@ -1,0 +1,42 @@
+"""Settings an admin changes at run time, stored in the database over the env defaults."""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from llmforge.admin.models import AppSetting
+from llmforge.admin.schemas import AppSettingsRead, AppSettingsUpdate
+from llmforge.settings import Settings
+
+
+def _defaults(settings: Settings) -> dict[str, Any]:
+    return {"registration_open": settings.registration_open}
+
+
+async def read(session: AsyncSession, settings: Settings) -> AppSettingsRead:
+    values = _defaults(settings)
+    for key in values:
+        stored = await session.get(AppSetting, key)
+        if stored is not None:
+            values[key] = stored.value
+    return AppSettingsRead.model_validate(values)
+
+
+async def update(
+    session: AsyncSession, settings: Settings, changes: AppSettingsUpdate
+) -> tuple[AppSettingsRead, dict[str, Any]]:
+    """Store the changes; return the new settings and {key: new value} for what changed."""
+    current = (await read(session, settings)).model_dump()
+    changed = {
+        key: value
+        for key, value in changes.model_dump(exclude_unset=True, exclude_none=True).items()
+        if current[key] != value
+    }
+    for key, value in changed.items():
+        stored = await session.get(AppSetting, key)
+        if stored is None:
+            session.add(AppSetting(key=key, value=value))
+        else:
+            stored.value = value
+    await session.flush()
+    return AppSettingsRead.model_validate({**current, **changed}), changed

@@ -1,0 +1,71 @@
+"""create_app(): the one place where routers, middleware, error handling and the web app meet."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from llmforge import __version__
+from llmforge.admin.router import router as admin_router
+from llmforge.audit.router import router as audit_router
+from llmforge.auth.router import router as auth_router
+from llmforge.core.errors import ErrorResponse, error_response, install_error_handlers
+from llmforge.core.metrics import metrics_endpoint
+from llmforge.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from llmforge.db import create_engine, create_session_factory
+from llmforge.settings import Settings
+from llmforge.spa import mount_spa
+from llmforge.users.router import router as users_router
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
+}
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.secrets  # noqa: B018 - fail at start-up, not at first login, when secrets are missing
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.resolved_database_url)
+        app.state.engine = engine
+        app.state.session_factory = create_session_factory(engine)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(
+        title="llmforge",
+        version=__version__,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    for router in (auth_router, users_router, audit_router, admin_router):
+        app.include_router(router)
+    _add_operational_routes(app)
+    mount_spa(app, settings.web_dist)
+    return app
+
+
+def _add_operational_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        try:
+            async with app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not ready", reported, not raised
+            return error_response(503, "database_unavailable", f"The database is not reachable: {type(exc).__name__}")
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

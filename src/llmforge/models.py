@@ -1,0 +1,9 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from llmforge.admin.models import AppSetting
+from llmforge.audit.models import AuditEntry
+from llmforge.auth.models import LoginThrottle, RefreshToken
+from llmforge.db import Base
+from llmforge.users.models import User
+
+__all__ = ["AppSetting", "AuditEntry", "Base", "LoginThrottle", "RefreshToken", "User"]

@@ -1,0 +1,114 @@
+"""Configuration: every setting is an `LLMFORGE_*` environment variable (or a `.env` line).
+
+The embedded default keeps everything under `data_dir`: the SQLite file and a secrets file
+generated once with mode 0600. In production the secrets must come from the environment.
+"""
+
+import json
+import os
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+SECRET_NAMES = ("secret_key", "encryption_key")
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work; the message says which variable to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LLMFORGE_", env_file=".env", extra="ignore")
+
+    env: Environment = Environment.development
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr | None = None
+    encryption_key: SecretStr | None = None
+    cookie_secure: bool | None = None
+    access_token_minutes: Annotated[int, Field(gt=0)] = 15
+    refresh_token_days: Annotated[int, Field(gt=0)] = 7
+    registration_open: bool = True
+    admin_email: str = "admin@example.com"
+    admin_password: SecretStr | None = None
+    login_max_failures_per_account: Annotated[int, Field(gt=0)] = 5
+    login_max_failures_per_ip: Annotated[int, Field(gt=0)] = 20
+    login_window_minutes: Annotated[int, Field(gt=0)] = 15
+    max_request_body_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
+    log_level: str = "INFO"
+    web_dist: Path = Path(__file__).resolve().parents[2] / "web" / "dist"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'llmforge.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Secure unless explicitly on plain http on a loopback host."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        url = urlsplit(self.public_url)
+        return not (url.scheme == "http" and url.hostname in LOOPBACK_HOSTS)
+
+    @cached_property
+    def secrets(self) -> dict[str, str]:
+        """JWT signing key and encryption key: from env, else from the data dir's secrets file."""
+        from_env = {
+            name: value.get_secret_value()
+            for name in SECRET_NAMES
+            if (value := getattr(self, name)) is not None
+        }
+        missing = [name for name in SECRET_NAMES if name not in from_env]
+        if missing and self.env is Environment.production:
+            variables = ", ".join(f"LLMFORGE_{name.upper()}" for name in missing)
+            raise ConfigurationError(
+                f"Production mode needs secrets from the environment: set {variables} "
+                "(for example to the output of `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`; the encryption key is a Fernet key: "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`)."
+            )
+        if not missing:
+            return from_env
+        return {**load_or_create_secrets_file(self.data_dir / "secrets.json"), **from_env}
+
+    @property
+    def jwt_key(self) -> str:
+        return self.secrets["secret_key"]
+
+
+def load_or_create_secrets_file(path: Path) -> dict[str, str]:
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        if all(name in stored for name in SECRET_NAMES):
+            return stored
+    path.parent.mkdir(parents=True, exist_ok=True)
+    generated = {
+        "secret_key": secrets.token_urlsafe(48),
+        "encryption_key": Fernet.generate_key().decode(),
+    }
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        json.dump(generated, handle)
+    os.chmod(path, 0o600)
+    return generated
