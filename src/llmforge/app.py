@@ -19,6 +19,7 @@ from llmforge.settings import Settings
 from llmforge.spa import mount_spa
 from llmforge.users.router import router as users_router
 
+ROUTERS = (auth_router, users_router, audit_router, admin_router)
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
 }
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    for router in (auth_router, users_router, audit_router, admin_router):
+    for router in ROUTERS:
         app.include_router(router)
     _add_operational_routes(app)
     mount_spa(app, settings.web_dist)

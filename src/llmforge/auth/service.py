@@ -183,14 +183,16 @@ async def refresh(
             "This session cookie belongs to another account. Please sign in again.",
             code="refresh_token_mismatch",
         )
+    if token.rotated_at is not None:
+        await _revoke_family_after_reuse(factory, token, client)
+        raise invalid
     rotated = await session.execute(
         update(RefreshToken)
         .where(RefreshToken.id == token.id, RefreshToken.rotated_at.is_(None))
         .values(rotated_at=utcnow())
     )
     if not getattr(rotated, "rowcount", 0):
-        await _revoke_family_after_reuse(factory, token, client)
-        raise invalid
+        raise invalid  # a concurrent refresh with the same token won the race
     user = await session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise invalid

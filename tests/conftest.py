@@ -1,0 +1,171 @@
+"""Real parts: each backend test runs against a real uvicorn server over loopback HTTP, once on
+a SQLite file and once on a throwaway PostgreSQL cluster. Tables are emptied between tests."""
+
+import asyncio
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import delete
+
+from llmforge.app import create_app
+from llmforge.migrate import upgrade
+from llmforge.models import Base
+from llmforge.settings import Settings
+from llmforge.users import service as users
+from llmforge.users.models import Role, User
+from llmforge.users.schemas import UserCreate
+from tests.pg import PostgresCluster, free_port, start_cluster
+
+T = TypeVar("T")
+ADMIN_EMAIL = "root@example.com"
+ADMIN_PASSWORD = "correct horse battery"
+USER_PASSWORD = "user password 1"
+
+
+@dataclass
+class LiveServer:
+    url: str
+    settings: Settings
+    app: FastAPI
+    loop: asyncio.AbstractEventLoop
+    backend: str
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's event loop (its engine lives there)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
+
+    async def _in_transaction(self, work: Any) -> Any:
+        async with self.app.state.session_factory() as session, session.begin():
+            return await work(session)
+
+    def db(self, work: Any) -> Any:
+        """Run `await work(session)` in a committed transaction of its own."""
+        return self.call(self._in_transaction(work))
+
+    def create_user(self, email: str, password: str = USER_PASSWORD, role: Role = Role.user) -> User:
+        data = UserCreate(email=email, password=password, role=role)
+        return self.db(lambda session: users.create(session, data))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def web_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stand-in bundle for the SPA-serving tests; the browser tests use the real build."""
+    dist = tmp_path_factory.mktemp("dist")
+    (dist / "assets").mkdir()
+    (dist / "index.html").write_text("<!doctype html><div id=app>llmforge-test-index</div>")
+    (dist / "assets" / "app-1234.js").write_text("console.log('asset')")
+    (dist / "favicon.ico").write_bytes(b"icon")
+    return dist
+
+
+def database_url_for(backend: str, request: pytest.FixtureRequest, data_dir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{data_dir / 'llmforge.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.create_database(f"llmforge_{free_port()}")
+
+
+def start_server(app: FastAPI) -> tuple[uvicorn.Server, asyncio.AbstractEventLoop, threading.Thread, int]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    return server, loop, thread, port
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, web_dist: Path
+) -> Iterator[LiveServer]:
+    backend: str = request.param
+    data_dir = tmp_path_factory.mktemp(f"data-{backend}")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=data_dir,
+        database_url=database_url_for(backend, request, data_dir),
+        web_dist=web_dist,
+        max_request_body_bytes=64 * 1024,
+    )
+    upgrade(settings)
+    app = create_app(settings)
+    server, loop, thread, port = start_server(app)
+    yield LiveServer(f"http://127.0.0.1:{port}", settings, app, loop, backend)
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+async def _empty_tables(app: FastAPI) -> None:
+    async with app.state.session_factory() as session, session.begin():
+        for table in reversed(Base.metadata.sorted_tables):
+            await session.execute(delete(table))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> None:
+    if "live_server" in request.fixturenames:
+        server: LiveServer = request.getfixturevalue("live_server")
+        server.call(_empty_tables(server.app))
+
+
+@pytest.fixture
+def server(live_server: LiveServer) -> LiveServer:
+    return live_server
+
+
+@pytest.fixture
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        yield http
+
+
+@contextmanager
+def login(server: LiveServer, email: str, password: str) -> Iterator[httpx.Client]:
+    """A client signed in as `email`, with its refresh cookie and Authorization header set."""
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        response = http.post("/api/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.text
+        http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        yield http
+
+
+def can_sign_in(server: LiveServer, email: str, password: str) -> bool:
+    response = httpx.post(f"{server.url}/api/auth/login", json={"email": email, "password": password})
+    return response.status_code == 200
+
+
+@pytest.fixture
+def admin(server: LiveServer) -> Iterator[httpx.Client]:
+    server.create_user(ADMIN_EMAIL, ADMIN_PASSWORD, Role.admin)
+    with login(server, ADMIN_EMAIL, ADMIN_PASSWORD) as http:
+        yield http
+
+
+@pytest.fixture
+def alice(server: LiveServer) -> Iterator[httpx.Client]:
+    server.create_user("alice@example.com")
+    with login(server, "alice@example.com", USER_PASSWORD) as http:
+        yield http
