@@ -51,7 +51,9 @@ class LiveServer:
         """Run `await work(session)` in a committed transaction of its own."""
         return self.call(self._in_transaction(work))
 
-    def create_user(self, email: str, password: str = USER_PASSWORD, role: Role = Role.user) -> User:
+    def create_user(
+        self, email: str, password: str = USER_PASSWORD, role: Role = Role.user
+    ) -> User:
         data = UserCreate(email=email, password=password, role=role)
         return self.db(lambda session: users.create(session, data))  # type: ignore[no-any-return]
 
@@ -81,7 +83,9 @@ def database_url_for(backend: str, request: pytest.FixtureRequest, data_dir: Pat
     return cluster.create_database(f"llmforge_{free_port()}")
 
 
-def start_server(app: FastAPI) -> tuple[uvicorn.Server, asyncio.AbstractEventLoop, threading.Thread, int]:
+def start_server(
+    app: FastAPI,
+) -> tuple[uvicorn.Server, asyncio.AbstractEventLoop, threading.Thread, int]:
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
@@ -153,7 +157,9 @@ def login(server: LiveServer, email: str, password: str) -> Iterator[httpx.Clien
 
 
 def can_sign_in(server: LiveServer, email: str, password: str) -> bool:
-    response = httpx.post(f"{server.url}/api/auth/login", json={"email": email, "password": password})
+    response = httpx.post(
+        f"{server.url}/api/auth/login", json={"email": email, "password": password}
+    )
     return response.status_code == 200
 
 

@@ -66,7 +66,9 @@ def _add_operational_routes(app: FastAPI) -> None:
             async with app.state.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means "not ready", reported, not raised
-            return error_response(503, "database_unavailable", f"The database is not reachable: {type(exc).__name__}")
+            return error_response(
+                503, "database_unavailable", f"The database is not reachable: {type(exc).__name__}"
+            )
         return JSONResponse({"status": "ready", "database": "ok"})
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -8,8 +8,11 @@ from tests.conftest import ADMIN_EMAIL, LiveServer
 def test_each_action_is_recorded_with_actor_ip_and_agent(
     server: LiveServer, admin: httpx.Client, client: httpx.Client
 ) -> None:
-    client.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": "wrong password"},
-                headers={"User-Agent": "audit-test/1.0"})
+    client.post(
+        "/api/auth/login",
+        json={"email": ADMIN_EMAIL, "password": "wrong password"},
+        headers={"User-Agent": "audit-test/1.0"},
+    )
     created = admin.post("/api/users", json={"email": "x@example.com", "password": "password x"})
     entries = admin.get("/api/audit").json()["items"]
     newest, failed = entries[0], next(e for e in entries if e["action"] == "auth.login_failed")

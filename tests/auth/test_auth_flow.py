@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from llmforge.audit.models import AuditEntry
 from llmforge.core.security import create_access_token
 from llmforge.users.models import User
-from tests.conftest import can_sign_in, USER_PASSWORD, LiveServer, login
+from tests.conftest import USER_PASSWORD, LiveServer, can_sign_in, login
 
 
 def audit_actions(server: LiveServer) -> list[str]:
@@ -116,7 +116,10 @@ def test_tampered_token_is_refused(alice: httpx.Client) -> None:
 def test_token_signed_with_another_key_is_refused(server: LiveServer, alice: httpx.Client) -> None:
     user_id = alice.get("/api/auth/me").json()["id"]
     foreign = create_access_token(
-        key="another-key-" + "x" * 40, user_id=user_id, role="admin", session_id="s",
+        key="another-key-" + "x" * 40,
+        user_id=user_id,
+        role="admin",
+        session_id="s",
         lifetime=timedelta(minutes=5),
     )
     response = alice.get("/api/users", headers={"Authorization": f"Bearer {foreign}"})
@@ -142,7 +145,9 @@ def test_password_change_revokes_other_sessions(server: LiveServer, alice: httpx
     assert "auth.password_change" in audit_actions(server)
 
 
-def test_password_change_needs_the_current_password(server: LiveServer, alice: httpx.Client) -> None:
+def test_password_change_needs_the_current_password(
+    server: LiveServer, alice: httpx.Client
+) -> None:
     response = alice.post(
         "/api/auth/password",
         json={"current_password": "not it at all", "new_password": "a brand new one"},
@@ -218,7 +223,9 @@ def test_bcrypt_hash_is_accepted_and_upgraded(server: LiveServer) -> None:
     assert can_sign_in(server, "legacy@example.com", "legacy password")
 
 
-def test_registration_can_be_closed(server: LiveServer, admin: httpx.Client, client: httpx.Client) -> None:
+def test_registration_can_be_closed(
+    server: LiveServer, admin: httpx.Client, client: httpx.Client
+) -> None:
     assert client.get("/api/auth/config").json() == {"registration_open": True}
     closed = admin.patch("/api/admin/settings", json={"registration_open": False})
     assert closed.json() == {"registration_open": False}

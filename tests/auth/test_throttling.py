@@ -30,7 +30,9 @@ def test_sixth_attempt_is_refused_even_with_the_right_password(
     assert actions["total"] == 1
 
 
-def test_successful_login_resets_the_account_counter(server: LiveServer, client: httpx.Client) -> None:
+def test_successful_login_resets_the_account_counter(
+    server: LiveServer, client: httpx.Client
+) -> None:
     server.create_user("forgetful@example.com")
     for _ in range(4):
         attempt(client, "forgetful@example.com", "wrong guess")

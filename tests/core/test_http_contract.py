@@ -29,7 +29,9 @@ def test_malformed_json_wrong_types_and_invalid_email(client: httpx.Client) -> N
 def test_oversized_body_is_refused(client: httpx.Client, server: LiveServer) -> None:
     limit = server.settings.max_request_body_bytes
     huge = b'{"email": "' + b"a" * limit + b'"}'
-    declared = client.post("/api/auth/login", content=huge, headers={"Content-Type": "application/json"})
+    declared = client.post(
+        "/api/auth/login", content=huge, headers={"Content-Type": "application/json"}
+    )
     assert declared.status_code == 413
     assert declared.json()["code"] == "payload_too_large"
 
@@ -37,17 +39,25 @@ def test_oversized_body_is_refused(client: httpx.Client, server: LiveServer) -> 
         for _ in range(limit // 4096 + 2):
             yield b"x" * 4096
 
-    streamed = client.post("/api/auth/login", content=chunks(), headers={"Content-Type": "application/json"})
+    streamed = client.post(
+        "/api/auth/login", content=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert streamed.status_code == 413
-    small = client.post("/api/auth/login", content=iter([b'{"email": "a@example.com", ', b'"password": "p"}']),
-                        headers={"Content-Type": "application/json"})
+    small = client.post(
+        "/api/auth/login",
+        content=iter([b'{"email": "a@example.com", ', b'"password": "p"}']),
+        headers={"Content-Type": "application/json"},
+    )
     assert small.status_code == 401
 
 
 def test_request_id_is_returned_and_kept_when_valid(client: httpx.Client) -> None:
     generated = client.get("/healthz").headers["x-request-id"]
     assert len(generated) == 32
-    assert client.get("/healthz", headers={"X-Request-ID": "trace-42"}).headers["x-request-id"] == "trace-42"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "trace-42"}).headers["x-request-id"]
+        == "trace-42"
+    )
     sneaky = client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert sneaky.headers["x-request-id"] != "bad id with spaces"
 
@@ -57,7 +67,10 @@ def test_health_ready_and_metrics(client: httpx.Client) -> None:
     assert client.get("/readyz").json() == {"status": "ready", "database": "ok"}
     client.get("/api/users/123")
     metrics = client.get("/metrics").text
-    assert 'llmforge_http_requests_total{method="GET",route="/api/users/{user_id}",status="401"}' in metrics
+    assert (
+        'llmforge_http_requests_total{method="GET",route="/api/users/{user_id}",status="401"}'
+        in metrics
+    )
     assert "llmforge_http_request_duration_seconds_bucket" in metrics
     assert "llmforge_http_requests_in_flight" in metrics
 

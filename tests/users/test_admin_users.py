@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from llmforge.app import ROUTERS
 from llmforge.auth.deps import admin_user
 from llmforge.users.models import User
-from tests.conftest import can_sign_in, ADMIN_EMAIL, USER_PASSWORD, LiveServer, login
+from tests.conftest import ADMIN_EMAIL, USER_PASSWORD, LiveServer, can_sign_in, login
 
 
 def uses_admin_dependency(route: APIRoute) -> bool:
@@ -22,8 +22,10 @@ def admin_routes() -> list[tuple[str, str]]:
     routes = []
     for route in (route for router in ROUTERS for route in router.routes):
         if isinstance(route, APIRoute) and uses_admin_dependency(route):
-            path = route.path.replace("{user_id}", "1").replace("{kind}", "ip").replace(
-                "{key:path}", "127.0.0.1"
+            path = (
+                route.path.replace("{user_id}", "1")
+                .replace("{kind}", "ip")
+                .replace("{key:path}", "127.0.0.1")
             )
             routes.extend((method, path) for method in route.methods)
     return routes
@@ -121,9 +123,13 @@ def test_unknown_ids_and_bad_input_write_nothing(server: LiveServer, admin: http
     assert admin.get("/api/users/not-a-number").status_code == 422
     weak = admin.post("/api/users", json={"email": "w@example.com", "password": "short"})
     assert weak.status_code == 422
-    same = admin.post("/api/users", json={"email": "same@example.com", "password": "same@example.com"})
+    same = admin.post(
+        "/api/users", json={"email": "same@example.com", "password": "same@example.com"}
+    )
     assert same.status_code == 422 and same.json()["code"] == "weak_password"
-    role = admin.post("/api/users", json={"email": "r@example.com", "password": "12345678", "role": "god"})
+    role = admin.post(
+        "/api/users", json={"email": "r@example.com", "password": "12345678", "role": "god"}
+    )
     assert role.status_code == 422
     assert count() == before
     assert admin.get("/api/audit", params={"action": "user.create"}).json()["total"] == 0

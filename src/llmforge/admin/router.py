@@ -12,7 +12,9 @@ router = APIRouter(prefix="/api/admin", tags=["admin"])
 
 
 @router.get("/settings")
-async def read_settings(_: AdminUser, session: SessionDep, settings: SettingsDep) -> AppSettingsRead:
+async def read_settings(
+    _: AdminUser, session: SessionDep, settings: SettingsDep
+) -> AppSettingsRead:
     return await service.read(session, settings)
 
 
@@ -27,6 +29,11 @@ async def update_settings(
     updated, changed = await service.update(session, settings, changes)
     if changed:
         await audit.record(
-            session, "settings.update", actor=admin, client=client, target_type="settings", detail=changed
+            session,
+            "settings.update",
+            actor=admin,
+            client=client,
+            target_type="settings",
+            detail=changed,
         )
     return updated

@@ -42,7 +42,7 @@ async def record(
     await session.flush()
 
 
-def _filtered(criteria: AuditFilter) -> Select[tuple[AuditEntry]]:
+def _filtered(criteria: AuditFilter) -> Select[AuditEntry]:
     statement = select(AuditEntry)
     if criteria.actor:
         actor = criteria.actor.strip()
@@ -69,4 +69,3 @@ async def search(
 async def distinct_actions(session: AsyncSession) -> list[str]:
     rows = await session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
     return list(rows)
-

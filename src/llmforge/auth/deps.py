@@ -17,7 +17,9 @@ bearer = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 BearerToken = Annotated[str | None, Depends(bearer)]
 
 
-async def current_identity(session: SessionDep, settings: SettingsDep, token: BearerToken) -> Identity:
+async def current_identity(
+    session: SessionDep, settings: SettingsDep, token: BearerToken
+) -> Identity:
     if not token:
         raise Unauthorized("Sign in to continue.", code="not_authenticated")
     try:
@@ -51,9 +53,8 @@ async def admin_user(user: CurrentUser) -> User:
 AdminUser = Annotated[User, Depends(admin_user)]
 
 
-
 def claimed_user_id(token: str | None, key: str) -> int | None:
-    """The user an access token names, even when expired; None when there is none or it is forged."""
+    """The user an access token names, even expired; None when there is none or it is forged."""
     if not token:
         return None
     try:

@@ -32,7 +32,9 @@ REFRESH_COOKIE = "llmforge_refresh"
 REFRESH_PATH = "/api/auth/refresh"
 
 
-def _set_refresh_cookie(response: Response, settings: Settings, tokens: service.IssuedTokens) -> None:
+def _set_refresh_cookie(
+    response: Response, settings: Settings, tokens: service.IssuedTokens
+) -> None:
     response.set_cookie(
         REFRESH_COOKIE,
         tokens.refresh_token,
@@ -46,7 +48,11 @@ def _set_refresh_cookie(response: Response, settings: Settings, tokens: service.
 
 def _clear_refresh_cookie(response: Response, settings: Settings) -> None:
     response.delete_cookie(
-        REFRESH_COOKIE, path=REFRESH_PATH, httponly=True, samesite="strict", secure=settings.secure_cookies
+        REFRESH_COOKIE,
+        path=REFRESH_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
     )
 
 
@@ -158,7 +164,10 @@ async def change_password(
 
 @router.get("/locks")
 async def list_locks(_: AdminUser, session: SessionDep) -> list[LoginLockRead]:
-    return [LoginLockRead.model_validate(row, from_attributes=True) for row in await throttle.active_locks(session)]
+    return [
+        LoginLockRead.model_validate(row, from_attributes=True)
+        for row in await throttle.active_locks(session)
+    ]
 
 
 @router.delete("/locks/{kind}/{key:path}", status_code=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,6 @@ from datetime import timedelta
 from functools import cache
 
 import anyio
-
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -70,7 +69,9 @@ async def register(
     session: AsyncSession, settings: Settings, data: RegisterRequest, client: ClientInfo
 ) -> User:
     if not (await app_settings.read(session, settings)).registration_open:
-        raise Forbidden("Registration is closed: ask an admin for an account.", code="registration_closed")
+        raise Forbidden(
+            "Registration is closed: ask an admin for an account.", code="registration_closed"
+        )
     user = await users.create(
         session,
         UserCreate(
@@ -99,7 +100,9 @@ async def login(
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     if not user.is_active:
         await _record_failed_login(factory, settings, email, user, client, "account_disabled")
-        raise Forbidden("This account is disabled. Ask an admin to enable it.", code="user_disabled")
+        raise Forbidden(
+            "This account is disabled. Ask an admin to enable it.", code="user_disabled"
+        )
     if upgraded_hash:
         user.password_hash = upgraded_hash
     user.last_login_at = utcnow()
@@ -170,7 +173,9 @@ async def refresh(
     claimed_user_id: int | None = None,
 ) -> IssuedTokens:
     """Trade a refresh token for a new pair. A token used twice revokes its whole family."""
-    invalid = Unauthorized("Your session has ended. Please sign in again.", code="invalid_refresh_token")
+    invalid = Unauthorized(
+        "Your session has ended. Please sign in again.", code="invalid_refresh_token"
+    )
     if not presented:
         raise invalid
     token = await session.scalar(
@@ -226,7 +231,9 @@ async def logout(session: AsyncSession, identity: Identity, client: ClientInfo) 
         .where(RefreshToken.family_id == identity.session_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    await audit.record(session, "auth.logout", actor=identity.user, client=client, target=identity.user)
+    await audit.record(
+        session, "auth.logout", actor=identity.user, client=client, target=identity.user
+    )
 
 
 async def change_password(

@@ -85,4 +85,3 @@ async def clear_lock(session: AsyncSession, kind: ThrottleKind, key: str) -> boo
         delete(LoginThrottle).where(LoginThrottle.kind == kind, LoginThrottle.key == key)
     )
     return bool(getattr(result, "rowcount", 0))
-

@@ -1,6 +1,7 @@
-"""Domain errors and their one mapping to HTTP: every error body is {"code", "message", "details"}."""
+"""Domain errors and their one mapping to HTTP: every error body is {code, message, details}."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -99,7 +100,11 @@ HTTP_STATUS_CODES = {
 
 
 def error_response(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorResponse(code=code, message=message, details=details).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers=headers)

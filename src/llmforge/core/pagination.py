@@ -43,6 +43,8 @@ async def paginate(
     session: AsyncSession, statement: Select[Any], params: PageParams
 ) -> tuple[list[Any], int]:
     """Run `statement` for one page; return its rows (first column) and the total count."""
-    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
     rows = await session.scalars(statement.limit(params.page_size).offset(params.offset))
     return list(rows), total or 0

@@ -30,7 +30,9 @@ async def hash_password(password: str) -> str:
 
 async def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
     """Return (matches, new hash when the stored one should be upgraded)."""
-    return await anyio.to_thread.run_sync(password_hasher.verify_and_update, password, password_hash)
+    return await anyio.to_thread.run_sync(
+        password_hasher.verify_and_update, password, password_hash
+    )
 
 
 @dataclass(frozen=True)

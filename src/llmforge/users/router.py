@@ -60,7 +60,9 @@ async def update_user(
     user = await service.get(session, user_id)
     changed: dict[str, Any] = await service.update_user(session, user, changes)
     if changed:
-        await audit.record(session, "user.update", actor=admin, client=client, target=user, detail=changed)
+        await audit.record(
+            session, "user.update", actor=admin, client=client, target=user, detail=changed
+        )
     return UserRead.model_validate(user)
 
 
@@ -75,7 +77,9 @@ async def reset_password(
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_user(user_id: int, admin: AdminUser, session: SessionDep, client: ClientDep) -> None:
+async def delete_user(
+    user_id: int, admin: AdminUser, session: SessionDep, client: ClientDep
+) -> None:
     user = await service.get(session, user_id)
     detail = {"email": user.email}
     await service.delete_user(session, user)

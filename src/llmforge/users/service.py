@@ -1,4 +1,4 @@
-"""Accounts: creation, lookup, administration. Password policy and last-admin protection live here."""
+"""Accounts: creation, lookup, administration; password policy and last-admin protection."""
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,9 +47,7 @@ async def create(session: AsyncSession, data: UserCreate) -> User:
     return user
 
 
-def _search_statement(
-    query: str | None, role: Role | None, is_active: bool | None
-) -> Select[tuple[User]]:
+def _search_statement(query: str | None, role: Role | None, is_active: bool | None) -> Select[User]:
     statement = select(User)
     if query:
         needle = query.strip().lower()

@@ -1,0 +1,94 @@
+# llmforge — `make run` starts the server, `make test` runs every check. Everything either
+# needs is installed by these rules from the package registries (PyPI, npm, Debian).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts web/tsconfig.json web/tsconfig.app.json
+APT_PACKAGES := postgresql chromium fonts-noto-cjk
+
+.PHONY: help run deps web deps-system lint format api-types api-types-check test test-backend test-web test-e2e clean
+
+help:
+	@echo "make run    install what is missing, build the web app, migrate, serve on http://$(HOST):$(PORT)"
+	@echo "make test   every check: lint, types, backend (SQLite + PostgreSQL), web unit tests, browser tests"
+	@echo "make lint | format | api-types | test-backend | test-web | test-e2e | clean"
+
+run: deps web
+	$(VENV)/bin/llmforge serve --host $(HOST) --port $(PORT)
+
+# ---- installation -------------------------------------------------------------------------
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+deps: $(VENV)/.synced
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+
+web: web/dist/index.html
+
+# PostgreSQL (for the backend tests) and Chromium (for the browser tests), from Debian.
+deps-system:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "noto.*cjk" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# ---- checks -------------------------------------------------------------------------------
+lint: deps web/node_modules/.package-lock.json api-types-check
+	$(VENV)/bin/ruff check src tests migrations
+	$(VENV)/bin/ruff format --check src tests migrations
+	$(VENV)/bin/mypy
+	cd web && npm run lint
+	cd web && npm run typecheck
+
+format: deps
+	$(VENV)/bin/ruff check --fix src tests migrations
+	$(VENV)/bin/ruff format src tests migrations
+
+# The web app's API types are generated from the backend's OpenAPI document.
+api-types: deps web/node_modules/.package-lock.json
+	LLMFORGE_DATA_DIR=$$(mktemp -d) $(VENV)/bin/llmforge openapi > web/openapi.json
+	cd web && npm run --silent api-types
+
+api-types-check: api-types
+	@git diff --exit-code -- web/openapi.json web/src/api/schema.d.ts \
+	  || (echo "web/src/api/schema.d.ts is out of date with the backend: run 'make api-types' and commit" && exit 1)
+
+test: lint test-backend test-web test-e2e
+
+test-backend: deps deps-system
+	$(VENV)/bin/pytest --ignore=tests/e2e --cov --cov-report=term
+
+test-web: web/node_modules/.package-lock.json
+	cd web && npm test
+
+test-e2e: deps deps-system web
+	$(VENV)/bin/pytest tests/e2e -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .coverage artifacts

@@ -1,0 +1,3 @@
+from llmforge.cli import app
+
+app(prog_name="llmforge")
