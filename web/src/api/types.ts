@@ -1,0 +1,22 @@
+import type { components } from './schema'
+
+type Schemas = components['schemas']
+
+export type ErrorResponse = Schemas['ErrorResponse']
+export type UserRead = Schemas['UserRead']
+export type Role = UserRead['role']
+export type TokenResponse = Schemas['TokenResponse']
+export type LoginRequest = Schemas['LoginRequest']
+export type RegisterRequest = Schemas['RegisterRequest']
+export type ProfileUpdate = Schemas['ProfileUpdate']
+export type PasswordChange = Schemas['PasswordChange']
+export type AuthConfig = Schemas['AuthConfig']
+export type UserCreate = Schemas['UserCreate']
+export type UserUpdate = Schemas['UserUpdate']
+export type PasswordReset = Schemas['PasswordReset']
+export type UserPage = Schemas['Page_UserRead_']
+export type AuditEntryRead = Schemas['AuditEntryRead']
+export type AuditPage = Schemas['Page_AuditEntryRead_']
+export type LoginLockRead = Schemas['LoginLockRead']
+export type AppSettingsRead = Schemas['AppSettingsRead']
+export type AppSettingsUpdate = Schemas['AppSettingsUpdate']
