@@ -14,12 +14,15 @@ from llmforge.auth.router import router as auth_router
 from llmforge.core.errors import ErrorResponse, error_response, install_error_handlers
 from llmforge.core.metrics import metrics_endpoint
 from llmforge.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from llmforge.core.security import SecretBox
 from llmforge.db import create_engine, create_session_factory
+from llmforge.llm.clients import ClientRegistry
+from llmforge.providers.router import router as providers_router
 from llmforge.settings import Settings
 from llmforge.spa import mount_spa
 from llmforge.users.router import router as users_router
 
-ROUTERS = (auth_router, users_router, audit_router, admin_router)
+ROUTERS = (auth_router, users_router, audit_router, admin_router, providers_router)
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
 }
@@ -34,7 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings.resolved_database_url)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
+        app.state.llm_clients = ClientRegistry()
         yield
+        await app.state.llm_clients.aclose_all()
         await engine.dispose()
 
     app = FastAPI(
@@ -45,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.settings = settings
+    app.state.secret_box = SecretBox(settings.secrets["encryption_key"])
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(RequestContextMiddleware)

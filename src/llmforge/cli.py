@@ -14,6 +14,7 @@ from llmforge.bootstrap import ensure_first_admin
 from llmforge.core.errors import DomainError
 from llmforge.core.logging import configure_logging
 from llmforge.migrate import downgrade, upgrade
+from llmforge.rotation import rotate_encryption_key as rotate_secrets
 from llmforge.settings import ConfigurationError, Settings
 
 app = typer.Typer(help="llmforge: one place for every LLM a company uses.", no_args_is_help=True)
@@ -102,6 +103,15 @@ def create_admin(
         typer.secho(exc.message, fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     typer.echo(f"Created admin {user.email} (id {user.id}).")
+
+
+@app.command("rotate-encryption-key")
+def rotate_encryption_key() -> None:
+    """Re-encrypt every stored secret (provider keys, secret headers) with the newest key."""
+    settings = _settings()
+    upgrade(settings)
+    result = asyncio.run(rotate_secrets(settings))
+    typer.echo(f"Re-encrypted {result.secrets_rotated} secret(s); key from {result.key_source}.")
 
 
 @app.command()

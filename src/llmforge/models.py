@@ -4,6 +4,16 @@ from llmforge.admin.models import AppSetting
 from llmforge.audit.models import AuditEntry
 from llmforge.auth.models import LoginThrottle, RefreshToken
 from llmforge.db import Base
+from llmforge.providers.models import Model, Provider
 from llmforge.users.models import User
 
-__all__ = ["AppSetting", "AuditEntry", "Base", "LoginThrottle", "RefreshToken", "User"]
+__all__ = [
+    "AppSetting",
+    "AuditEntry",
+    "Base",
+    "LoginThrottle",
+    "Model",
+    "Provider",
+    "RefreshToken",
+    "User",
+]

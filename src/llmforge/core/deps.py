@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from llmforge.core.security import SecretBox
+from llmforge.llm.clients import ClientRegistry
 from llmforge.settings import Settings
 
 
@@ -20,3 +22,17 @@ def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
+
+
+def get_secret_box(request: Request) -> SecretBox:
+    box: SecretBox = request.app.state.secret_box
+    return box
+
+
+def get_llm_clients(request: Request) -> ClientRegistry:
+    clients: ClientRegistry = request.app.state.llm_clients
+    return clients
+
+
+SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
+LLMClientsDep = Annotated[ClientRegistry, Depends(get_llm_clients)]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 import jwt
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
@@ -82,3 +83,40 @@ def new_opaque_token() -> str:
 
 def hash_opaque_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SecretBox:
+    """Encrypts secrets at rest (Fernet). Several comma-separated keys may be configured: the
+    first encrypts, all decrypt, so keys can be rotated without losing stored secrets."""
+
+    def __init__(self, keys: str) -> None:
+        self._fernet = MultiFernet(
+            [Fernet(key.strip().encode()) for key in keys.split(",") if key.strip()]
+        )
+
+    def encrypt(self, plaintext: str) -> str:
+        return self._fernet.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise SecretUnreadable(
+                "A stored secret cannot be decrypted with the configured LLMFORGE_ENCRYPTION_KEY."
+            ) from None
+
+    def rotate(self, token: str) -> str:
+        """Re-encrypt with the first (newest) key."""
+        return self._fernet.rotate(token.encode()).decode()
+
+
+class SecretUnreadable(RuntimeError):
+    pass
+
+
+def mask_secret(secret: str) -> str:
+    """Enough to recognise a key, never enough to use it: `sk-…a1b2`."""
+    if len(secret) <= 8:
+        return "…" * (1 if secret else 0)
+    prefix = secret[:3] if secret[:3].isascii() else ""
+    return f"{prefix}…{secret[-4:]}"
