@@ -1,0 +1,1 @@
+"""Prompt templates: a library of reusable prompts with variables, versions and sharing."""
