@@ -60,15 +60,15 @@ deps-system:
 
 # ---- checks -------------------------------------------------------------------------------
 lint: deps web/node_modules/.package-lock.json api-types-check
-	$(VENV)/bin/ruff check src tests migrations
-	$(VENV)/bin/ruff format --check src tests migrations
+	$(VENV)/bin/ruff check src tests migrations bench
+	$(VENV)/bin/ruff format --check src tests migrations bench
 	$(VENV)/bin/mypy
 	cd web && npm run lint
 	cd web && npm run typecheck
 
 format: deps
-	$(VENV)/bin/ruff check --fix src tests migrations
-	$(VENV)/bin/ruff format src tests migrations
+	$(VENV)/bin/ruff check --fix src tests migrations bench
+	$(VENV)/bin/ruff format src tests migrations bench
 
 # The web app's API types are generated from the backend's OpenAPI document.
 api-types: deps web/node_modules/.package-lock.json

@@ -11,18 +11,28 @@ from llmforge import __version__
 from llmforge.admin.router import router as admin_router
 from llmforge.audit.router import router as audit_router
 from llmforge.auth.router import router as auth_router
+from llmforge.chat.router import router as chat_router
 from llmforge.core.errors import ErrorResponse, error_response, install_error_handlers
 from llmforge.core.metrics import metrics_endpoint
 from llmforge.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from llmforge.core.security import SecretBox
 from llmforge.db import create_engine, create_session_factory
 from llmforge.llm.clients import ClientRegistry
+from llmforge.prompts.router import router as prompts_router
 from llmforge.providers.router import router as providers_router
 from llmforge.settings import Settings
 from llmforge.spa import mount_spa
 from llmforge.users.router import router as users_router
 
-ROUTERS = (auth_router, users_router, audit_router, admin_router, providers_router)
+ROUTERS = (
+    auth_router,
+    users_router,
+    audit_router,
+    admin_router,
+    providers_router,
+    chat_router,
+    prompts_router,
+)
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
 }

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from llmforge.chat.service import mark_abandoned_streams
 from llmforge.db import create_engine, create_session_factory, transaction
 from llmforge.settings import Settings
 from llmforge.users import service as users
@@ -33,6 +34,16 @@ async def ensure_first_admin(settings: Settings) -> CreatedAdmin | None:
             data = UserCreate(email=settings.admin_email, password=password, role=Role.admin)
             await users.create(session, data)
             return CreatedAdmin(email=data.email, generated_password=None if given else password)
+    finally:
+        await engine.dispose()
+
+
+async def recover_interrupted_work(settings: Settings) -> int:
+    """Before serving: what was in flight when the server last stopped is marked as such."""
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            return await mark_abandoned_streams(session)
     finally:
         await engine.dispose()
 

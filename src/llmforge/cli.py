@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from llmforge import __version__
 from llmforge.bootstrap import create_admin as create_admin_account
-from llmforge.bootstrap import ensure_first_admin
+from llmforge.bootstrap import ensure_first_admin, recover_interrupted_work
 from llmforge.core.errors import DomainError
 from llmforge.core.logging import configure_logging
 from llmforge.migrate import downgrade, upgrade
@@ -44,6 +44,10 @@ def serve(
     created = asyncio.run(ensure_first_admin(settings))
     if created:
         _announce_admin(created.email, created.generated_password)
+    if interrupted := asyncio.run(recover_interrupted_work(settings)):
+        typer.echo(
+            f"Marked {interrupted} answer(s) left streaming at the last stop as interrupted."
+        )
     typer.echo(f"llmforge {__version__} on http://{host}:{port}")
     uvicorn.run(
         "llmforge.app:create_app",

@@ -3,7 +3,9 @@
 from llmforge.admin.models import AppSetting
 from llmforge.audit.models import AuditEntry
 from llmforge.auth.models import LoginThrottle, RefreshToken
+from llmforge.chat.models import ChatMessage, ChatSession
 from llmforge.db import Base
+from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
 from llmforge.users.models import User
 
@@ -11,8 +13,12 @@ __all__ = [
     "AppSetting",
     "AuditEntry",
     "Base",
+    "ChatMessage",
+    "ChatSession",
     "LoginThrottle",
     "Model",
+    "PromptTemplate",
+    "PromptTemplateVersion",
     "Provider",
     "RefreshToken",
     "User",

@@ -300,3 +300,23 @@ async def visible_models(session: AsyncSession, user: User) -> list[tuple[Model,
         .order_by(Provider.name, Model.display_name)
     )
     return [(model, provider) for model, provider in rows.all() if is_visible_to(model, user)]
+
+
+async def usable_model(session: AsyncSession, user: User, model_id: int) -> tuple[Model, Provider]:
+    """A model the user may call; anything else (unknown, disabled, hidden) is a 404."""
+    row = (
+        await session.execute(
+            select(Model, Provider)
+            .join(Provider)
+            .where(
+                Model.id == model_id,
+                Model.enabled.is_(True),
+                Model.available.is_(True),
+                Provider.enabled.is_(True),
+            )
+        )
+    ).first()
+    if row is None or not is_visible_to(row[0], user):
+        raise NotFound(f"Model {model_id} is not available to you.", code="model_not_found")
+    model, provider = row
+    return model, provider

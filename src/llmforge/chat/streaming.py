@@ -1,0 +1,317 @@
+"""One answer, streamed: stored once when it ends, however it ends, never per token.
+
+`start_turn` validates and stores the user's message and an answer placeholder in the
+request's transaction; `stream_turn` then relays the model's events as SSE and saves the
+answer in a transaction of its own: complete, with an error, or interrupted when the client
+went away (the upstream request is closed at once).
+"""
+
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sse_starlette import ServerSentEvent
+
+from llmforge.chat.context import fit_context
+from llmforge.chat.models import ChatMessage, ChatSession, MessageRole, MessageStatus
+from llmforge.chat.schemas import MessageRead
+from llmforge.chat.service import MessageTree, session_messages, title_from, touch
+from llmforge.core.errors import InvalidInput, NotFound
+from llmforge.core.security import SecretBox
+from llmforge.db import transaction
+from llmforge.llm import (
+    ChatMessage as LLMMessage,
+)
+from llmforge.llm import (
+    ChatRequest,
+    ClientRegistry,
+    ContentDelta,
+    Event,
+    Finish,
+    LLMClient,
+    ReasoningDelta,
+    StreamError,
+    Usage,
+)
+from llmforge.llm.tokens import estimate_usage
+from llmforge.providers.models import Model, Provider
+from llmforge.providers.schemas import ModelParameters
+from llmforge.providers.service import client_for, usable_model
+from llmforge.users.models import User
+
+PER_MILLION = Decimal(1_000_000)
+
+
+@dataclass
+class Turn:
+    """Everything one answer needs, decided before the stream starts."""
+
+    client: LLMClient
+    request: ChatRequest
+    user_message: MessageRead | None
+    answer_id: int
+    omitted_messages: int
+    input_price: Decimal | None
+    output_price: Decimal | None
+
+
+@dataclass
+class TurnSpec:
+    parent_id: int | None
+    user_content: str | None
+    model_id: int | None
+
+
+def _parameters(model: Model, chat: ChatSession) -> ModelParameters:
+    return ModelParameters.model_validate({**model.parameters, **chat.parameters})
+
+
+def _history(tree: MessageTree, parent_id: int | None) -> list[LLMMessage]:
+    return [
+        LLMMessage(role=message.role.value, content=message.content)
+        for message in tree.path_to(parent_id)
+        if message.content
+    ]
+
+
+async def start_turn(
+    session: AsyncSession,
+    user: User,
+    chat: ChatSession,
+    spec: TurnSpec,
+    box: SecretBox,
+    clients: ClientRegistry,
+) -> Turn:
+    model_id = spec.model_id or chat.model_id
+    if model_id is None:
+        raise InvalidInput("Choose a model for this chat first.", code="model_required")
+    model, provider = await usable_model(session, user, model_id)
+    tree = MessageTree(await session_messages(session, chat))
+    if spec.parent_id is not None and spec.parent_id not in tree.by_id:
+        raise NotFound(f"Message {spec.parent_id} does not exist.", code="chat_message_not_found")
+    history = _history(tree, spec.parent_id)
+    if spec.user_content is not None:
+        history.append(LLMMessage(role="user", content=spec.user_content))
+    parameters = _parameters(model, chat)
+    fitting, omitted = await fit_context(
+        chat.system_prompt, history, model.context_length, parameters.max_tokens
+    )
+    user_message, answer = await _store_messages(session, chat, spec, model, provider, omitted)
+    chat.active_leaf_id = answer.id
+    await session.flush()
+    return Turn(
+        client=client_for(provider, box, clients),
+        request=_request(model, chat.system_prompt, fitting, parameters),
+        user_message=_read(user_message, tree) if user_message else None,
+        answer_id=answer.id,
+        omitted_messages=omitted,
+        input_price=model.input_price_per_mtok,
+        output_price=model.output_price_per_mtok,
+    )
+
+
+async def _store_messages(
+    session: AsyncSession,
+    chat: ChatSession,
+    spec: TurnSpec,
+    model: Model,
+    provider: Provider,
+    omitted: int,
+) -> tuple[ChatMessage | None, ChatMessage]:
+    user_message = None
+    if spec.user_content is not None:
+        user_message = ChatMessage(
+            session_id=chat.id,
+            parent_id=spec.parent_id,
+            role=MessageRole.user,
+            content=spec.user_content,
+            status=MessageStatus.complete,
+        )
+        session.add(user_message)
+        await session.flush()
+        if not chat.title:
+            chat.title = title_from(spec.user_content)
+    answer = ChatMessage(
+        session_id=chat.id,
+        parent_id=user_message.id if user_message else spec.parent_id,
+        role=MessageRole.assistant,
+        status=MessageStatus.streaming,
+        model_id=model.id,
+        model_name=model.display_name,
+        provider_name=provider.name,
+        omitted_messages=omitted,
+    )
+    session.add(answer)
+    touch(chat)
+    await session.flush()
+    return user_message, answer
+
+
+def _read(message: ChatMessage, tree: MessageTree) -> MessageRead:
+    siblings = [m.id for m in tree.children[message.parent_id]] + [message.id]
+    return MessageRead.model_validate(message).model_copy(update={"variant_ids": siblings})
+
+
+def _request(
+    model: Model, system_prompt: str, messages: list[LLMMessage], parameters: ModelParameters
+) -> ChatRequest:
+    system = [LLMMessage(role="system", content=system_prompt)] if system_prompt else []
+    return ChatRequest(
+        model=model.model_id,
+        messages=(*system, *messages),
+        temperature=parameters.temperature,
+        top_p=parameters.top_p,
+        max_tokens=parameters.max_tokens,
+        presence_penalty=parameters.presence_penalty,
+        frequency_penalty=parameters.frequency_penalty,
+        stop=tuple(parameters.stop),
+        reasoning_effort=parameters.reasoning_effort,
+    )
+
+
+@dataclass
+class Answer:
+    """What has arrived so far, kept in memory until the answer is saved."""
+
+    started: float = field(default_factory=time.perf_counter)
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    first_token_at: float | None = None
+    reasoning_ended_at: float | None = None
+    usage: Usage | None = None
+    finish: Finish | None = None
+    error: StreamError | None = None
+
+    def accept(self, event: Event) -> tuple[str, dict[str, Any]] | None:
+        """Record one event; return the SSE event (name, data) to send, if any."""
+        now = time.perf_counter()
+        if isinstance(event, ContentDelta | ReasoningDelta):
+            self.first_token_at = self.first_token_at or now
+        if isinstance(event, ContentDelta):
+            if self.reasoning and self.reasoning_ended_at is None:
+                self.reasoning_ended_at = now
+            self.content.append(event.text)
+            return "content", {"text": event.text}
+        if isinstance(event, ReasoningDelta):
+            self.reasoning.append(event.text)
+            return "reasoning", {"text": event.text}
+        if isinstance(event, Usage):
+            self.usage = event
+            return "usage", {
+                "input_tokens": event.input_tokens,
+                "output_tokens": event.output_tokens,
+                "estimated": event.estimated,
+            }
+        if isinstance(event, Finish):
+            self.finish = event
+            return None
+        self.error = event
+        return "error", {"code": f"upstream_{event.kind}", "message": event.message}
+
+    @property
+    def status(self) -> MessageStatus:
+        return MessageStatus.error if self.error else MessageStatus.complete
+
+    def timings(self) -> dict[str, float | None]:
+        def since_start(moment: float | None) -> float | None:
+            return round((moment - self.started) * 1000, 1) if moment else None
+
+        reasoning_ms = None
+        if self.reasoning and self.first_token_at is not None:
+            end = self.reasoning_ended_at or time.perf_counter()
+            reasoning_ms = round((end - self.first_token_at) * 1000, 1)
+        return {
+            "ttft_ms": since_start(self.first_token_at),
+            "latency_ms": since_start(time.perf_counter()),
+            "reasoning_ms": reasoning_ms,
+        }
+
+
+def _cost(turn: Turn, usage: Usage) -> Decimal | None:
+    if turn.input_price is None and turn.output_price is None:
+        return None
+    spent = Decimal(usage.input_tokens) * (turn.input_price or 0) + Decimal(usage.output_tokens) * (
+        turn.output_price or 0
+    )
+    return spent / PER_MILLION
+
+
+async def _save(
+    factory: async_sessionmaker[AsyncSession], turn: Turn, answer: Answer, status: MessageStatus
+) -> MessageRead:
+    content = "".join(answer.content)
+    usage = answer.usage or await estimate_usage(turn.request.messages, content)
+    finish_reason = (
+        "cancelled"
+        if status is MessageStatus.interrupted
+        else (answer.finish.reason if answer.finish else None)
+    )
+    async with transaction(factory) as session:
+        message = await session.get_one(ChatMessage, turn.answer_id)
+        message.content = content
+        message.reasoning = "".join(answer.reasoning)
+        message.status = status
+        message.error = (
+            {"code": f"upstream_{answer.error.kind}", "message": answer.error.message}
+            if answer.error
+            else None
+        )
+        message.input_tokens, message.output_tokens = usage.input_tokens, usage.output_tokens
+        message.tokens_estimated = usage.estimated
+        message.cost = _cost(turn, usage)
+        message.finish_reason = finish_reason
+        for name, value in answer.timings().items():
+            setattr(message, name, value)
+        siblings = await session.scalars(
+            select(ChatMessage.id)
+            .where(
+                ChatMessage.session_id == message.session_id,
+                ChatMessage.parent_id == message.parent_id,
+            )
+            .order_by(ChatMessage.id)
+        )
+        return MessageRead.model_validate(message).model_copy(
+            update={"variant_ids": list(siblings)}
+        )
+
+
+def _event(name: str, data: Any) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(data, default=str, ensure_ascii=False), event=name)
+
+
+async def stream_turn(
+    turn: Turn, factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[ServerSentEvent]:
+    answer = Answer()
+    yield _event(
+        "message",
+        {
+            "user_message": turn.user_message.model_dump(mode="json")
+            if turn.user_message
+            else None,
+            "assistant_message_id": turn.answer_id,
+        },
+    )
+    if turn.omitted_messages:
+        yield _event("context", {"omitted_messages": turn.omitted_messages})
+    finished = False
+    try:
+        async with aclosing(turn.client.stream(turn.request)) as events:
+            async for event in events:
+                outgoing = answer.accept(event)
+                if outgoing:
+                    yield _event(*outgoing)
+        finished = True
+    finally:
+        if not finished:  # the client went away (or the server is stopping)
+            with anyio.CancelScope(shield=True):
+                await _save(factory, turn, answer, MessageStatus.interrupted)
+    saved = await _save(factory, turn, answer, answer.status)
+    yield _event("done", {"message": saved.model_dump(mode="json")})
