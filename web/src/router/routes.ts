@@ -43,6 +43,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'profile.title' },
       },
       {
+        path: 'admin/providers',
+        name: 'admin-providers',
+        component: () => import('@/views/admin/providers/index.vue'),
+        meta: { admin: true, title: 'nav.providers' },
+      },
+      {
         path: 'admin/users',
         name: 'admin-users',
         component: () => import('@/views/admin/users/index.vue'),
