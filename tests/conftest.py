@@ -23,6 +23,7 @@ from llmforge.settings import Settings
 from llmforge.users import service as users
 from llmforge.users.models import Role, User
 from llmforge.users.schemas import UserCreate
+from tests.llamafactory_env import serve_openai_api, smollm2_path
 from tests.pg import PostgresCluster, free_port, start_cluster
 
 T = TypeVar("T")
@@ -63,6 +64,21 @@ def postgres() -> Iterator[PostgresCluster]:
     cluster = start_cluster()
     yield cluster
     cluster.stop()
+
+
+SMOLLM2_MODEL_NAME = "smollm2-test"
+SMOLLM2_API_KEY = "sk-llamafactory-test"
+
+
+@pytest.fixture(scope="session")
+def smollm2_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `llamafactory-cli api` serving SmolLM2-135M-Instruct on loopback (base URL /v1).
+    Needs `make llamafactory`; without it the tests that use this fail with that hint."""
+    workdir = tmp_path_factory.mktemp("smollm2-api")
+    with serve_openai_api(
+        smollm2_path(), api_key=SMOLLM2_API_KEY, model_name=SMOLLM2_MODEL_NAME, workdir=workdir
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
