@@ -139,6 +139,7 @@ def live_server(
 
 
 async def _empty_tables(app: FastAPI) -> None:
+    await app.state.usage_recorder.flush()  # nothing from one test may land in the next
     async with app.state.session_factory() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
             await session.execute(delete(table))

@@ -22,6 +22,8 @@ from llmforge.prompts.router import router as prompts_router
 from llmforge.providers.router import router as providers_router
 from llmforge.settings import Settings
 from llmforge.spa import mount_spa
+from llmforge.usage.recorder import UsageRecorder
+from llmforge.usage.router import router as usage_router
 from llmforge.users.router import router as users_router
 
 ROUTERS = (
@@ -31,6 +33,7 @@ ROUTERS = (
     admin_router,
     providers_router,
     chat_router,
+    usage_router,
     prompts_router,
 )
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -48,7 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.llm_clients = ClientRegistry()
+        app.state.usage_recorder = UsageRecorder(app.state.session_factory)
+        app.state.usage_recorder.start()
         yield
+        await app.state.usage_recorder.stop()
         await app.state.llm_clients.aclose_all()
         await engine.dispose()
 

@@ -7,6 +7,7 @@ from llmforge.chat.models import ChatMessage, ChatSession
 from llmforge.db import Base
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
+from llmforge.usage.models import UsageRecord, UserQuota
 from llmforge.users.models import User
 
 __all__ = [
@@ -21,5 +22,7 @@ __all__ = [
     "PromptTemplateVersion",
     "Provider",
     "RefreshToken",
+    "UsageRecord",
     "User",
+    "UserQuota",
 ]

@@ -1,6 +1,6 @@
 import httpx
 
-from tests.chat.conftest import register_model
+from tests.chat_fixtures import register_model
 from tests.conftest import LiveServer, login
 from tests.fakes.openai import FakeOpenAI
 from tests.sse import by_name, collect

@@ -7,7 +7,7 @@ import pytest
 
 from llmforge.chat.models import ChatMessage, MessageStatus
 from llmforge.chat.service import mark_abandoned_streams
-from tests.chat.conftest import register_model
+from tests.chat_fixtures import register_model
 from tests.conftest import LiveServer
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.gemini import FakeGemini

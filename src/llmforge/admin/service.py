@@ -8,9 +8,15 @@ from llmforge.admin.models import AppSetting
 from llmforge.admin.schemas import AppSettingsRead, AppSettingsUpdate
 from llmforge.settings import Settings
 
+NULLABLE = {"default_monthly_token_limit", "default_monthly_cost_limit"}
+
 
 def _defaults(settings: Settings) -> dict[str, Any]:
-    return {"registration_open": settings.registration_open}
+    return {
+        "registration_open": settings.registration_open,
+        "default_monthly_token_limit": None,
+        "default_monthly_cost_limit": None,
+    }
 
 
 async def read(session: AsyncSession, settings: Settings) -> AppSettingsRead:
@@ -26,11 +32,12 @@ async def update(
     session: AsyncSession, settings: Settings, changes: AppSettingsUpdate
 ) -> tuple[AppSettingsRead, dict[str, Any]]:
     """Store the changes; return the new settings and {key: new value} for what changed."""
-    current = (await read(session, settings)).model_dump()
+    current = (await read(session, settings)).model_dump(mode="json")
+    given = changes.model_dump(mode="json", exclude_unset=True)
     changed = {
         key: value
-        for key, value in changes.model_dump(exclude_unset=True, exclude_none=True).items()
-        if current[key] != value
+        for key, value in given.items()
+        if (value is not None or key in NULLABLE) and current[key] != value
     }
     for key, value in changed.items():
         stored = await session.get(AppSetting, key)

@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
@@ -19,11 +19,30 @@ from llmforge.chat.schemas import (
     SessionUpdate,
     SwitchVariant,
 )
-from llmforge.core.deps import LLMClientsDep, SecretBoxDep, SessionFactoryDep
+from llmforge.core.deps import (
+    LLMClientsDep,
+    SecretBoxDep,
+    SessionFactoryDep,
+    SettingsDep,
+    UsageRecorderDep,
+)
 from llmforge.core.errors import InvalidInput
 from llmforge.db import SessionDep
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
+
+
+def turn_services(
+    settings: SettingsDep,
+    box: SecretBoxDep,
+    clients: LLMClientsDep,
+    recorder: UsageRecorderDep,
+    factory: SessionFactoryDep,
+) -> streaming.TurnServices:
+    return streaming.TurnServices(settings, box, clients, recorder, factory)
+
+
+TurnServicesDep = Annotated[streaming.TurnServices, Depends(turn_services)]
 
 SSE_PING_SECONDS = 15
 STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -106,9 +125,7 @@ async def send_message(
     body: SendMessage,
     user: CurrentUser,
     session: SessionDep,
-    factory: SessionFactoryDep,
-    box: SecretBoxDep,
-    clients: LLMClientsDep,
+    services: TurnServicesDep,
 ) -> EventSourceResponse:
     """Stream the answer as Server-Sent Events: `message` (stored ids), `context`, `reasoning`,
     `content`, `usage`, `error`, and finally `done` with the stored answer."""
@@ -117,8 +134,8 @@ async def send_message(
     spec = streaming.TurnSpec(
         parent_id=parent_id, user_content=body.content, model_id=body.model_id
     )
-    turn = await streaming.start_turn(session, user, chat, spec, box, clients)
-    return EventSourceResponse(streaming.stream_turn(turn, factory), ping=SSE_PING_SECONDS)
+    turn = await streaming.start_turn(session, user, chat, spec, services)
+    return EventSourceResponse(streaming.stream_turn(turn, services), ping=SSE_PING_SECONDS)
 
 
 @router.post("/messages/{message_id}/regenerate", responses=STREAM_RESPONSE)
@@ -127,9 +144,7 @@ async def regenerate(
     body: Regenerate,
     user: CurrentUser,
     session: SessionDep,
-    factory: SessionFactoryDep,
-    box: SecretBoxDep,
-    clients: LLMClientsDep,
+    services: TurnServicesDep,
 ) -> EventSourceResponse:
     """Answer the same question again (optionally with another model); the earlier answers stay
     as variants."""
@@ -139,8 +154,8 @@ async def regenerate(
     spec = streaming.TurnSpec(
         parent_id=message.parent_id, user_content=None, model_id=body.model_id or message.model_id
     )
-    turn = await streaming.start_turn(session, user, chat, spec, box, clients)
-    return EventSourceResponse(streaming.stream_turn(turn, factory), ping=SSE_PING_SECONDS)
+    turn = await streaming.start_turn(session, user, chat, spec, services)
+    return EventSourceResponse(streaming.stream_turn(turn, services), ping=SSE_PING_SECONDS)
 
 
 @router.post("/messages/{message_id}/edit", responses=STREAM_RESPONSE)
@@ -149,9 +164,7 @@ async def edit_and_resend(
     body: EditMessage,
     user: CurrentUser,
     session: SessionDep,
-    factory: SessionFactoryDep,
-    box: SecretBoxDep,
-    clients: LLMClientsDep,
+    services: TurnServicesDep,
 ) -> EventSourceResponse:
     """Send an edited version of one of your messages; the conversation continues from it and
     the earlier branch stays as a variant."""
@@ -159,8 +172,8 @@ async def edit_and_resend(
     if message.role is not MessageRole.user:
         raise InvalidInput("Only your own messages can be edited.", code="not_a_user_message")
     spec = streaming.TurnSpec(parent_id=message.parent_id, user_content=body.content, model_id=None)
-    turn = await streaming.start_turn(session, user, chat, spec, box, clients)
-    return EventSourceResponse(streaming.stream_turn(turn, factory), ping=SSE_PING_SECONDS)
+    turn = await streaming.start_turn(session, user, chat, spec, services)
+    return EventSourceResponse(streaming.stream_turn(turn, services), ping=SSE_PING_SECONDS)
 
 
 @router.delete("/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)

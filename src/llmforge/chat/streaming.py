@@ -44,6 +44,10 @@ from llmforge.llm.tokens import estimate_usage
 from llmforge.providers.models import Model, Provider
 from llmforge.providers.schemas import ModelParameters
 from llmforge.providers.service import client_for, usable_model
+from llmforge.settings import Settings
+from llmforge.usage.models import UsageSource
+from llmforge.usage.quotas import ensure_within_budget
+from llmforge.usage.recorder import UsageEntry, UsageRecorder
 from llmforge.users.models import User
 
 PER_MILLION = Decimal(1_000_000)
@@ -53,6 +57,9 @@ PER_MILLION = Decimal(1_000_000)
 class Turn:
     """Everything one answer needs, decided before the stream starts."""
 
+    user_id: int
+    model: Model
+    provider: Provider
     client: LLMClient
     request: ChatRequest
     user_message: MessageRead | None
@@ -60,6 +67,17 @@ class Turn:
     omitted_messages: int
     input_price: Decimal | None
     output_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class TurnServices:
+    """What the application provides to every turn."""
+
+    settings: Settings
+    box: SecretBox
+    clients: ClientRegistry
+    recorder: UsageRecorder
+    factory: async_sessionmaker[AsyncSession]
 
 
 @dataclass
@@ -86,13 +104,13 @@ async def start_turn(
     user: User,
     chat: ChatSession,
     spec: TurnSpec,
-    box: SecretBox,
-    clients: ClientRegistry,
+    services: TurnServices,
 ) -> Turn:
     model_id = spec.model_id or chat.model_id
     if model_id is None:
         raise InvalidInput("Choose a model for this chat first.", code="model_required")
     model, provider = await usable_model(session, user, model_id)
+    await ensure_within_budget(session, services.settings, services.recorder, user.id)
     tree = MessageTree(await session_messages(session, chat))
     if spec.parent_id is not None and spec.parent_id not in tree.by_id:
         raise NotFound(f"Message {spec.parent_id} does not exist.", code="chat_message_not_found")
@@ -107,7 +125,10 @@ async def start_turn(
     chat.active_leaf_id = answer.id
     await session.flush()
     return Turn(
-        client=client_for(provider, box, clients),
+        user_id=user.id,
+        model=model,
+        provider=provider,
+        client=client_for(provider, services.box, services.clients),
         request=_request(model, chat.system_prompt, fitting, parameters),
         user_message=_read(user_message, tree) if user_message else None,
         answer_id=answer.id,
@@ -244,7 +265,7 @@ def _cost(turn: Turn, usage: Usage) -> Decimal | None:
 
 
 async def _save(
-    factory: async_sessionmaker[AsyncSession], turn: Turn, answer: Answer, status: MessageStatus
+    services: TurnServices, turn: Turn, answer: Answer, status: MessageStatus
 ) -> MessageRead:
     content = "".join(answer.content)
     usage = answer.usage or await estimate_usage(turn.request.messages, content)
@@ -253,7 +274,25 @@ async def _save(
         if status is MessageStatus.interrupted
         else (answer.finish.reason if answer.finish else None)
     )
-    async with transaction(factory) as session:
+    timings = answer.timings()
+    services.recorder.record(
+        UsageEntry(
+            user_id=turn.user_id,
+            model_id=turn.model.id,
+            model_name=turn.model.display_name,
+            provider_id=turn.provider.id,
+            provider_name=turn.provider.name,
+            source=UsageSource.chat,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            estimated=usage.estimated,
+            cost=_cost(turn, usage) or Decimal(0),
+            latency_ms=timings["latency_ms"],
+            ttft_ms=timings["ttft_ms"],
+            status=status.value,
+        )
+    )
+    async with transaction(services.factory) as session:
         message = await session.get_one(ChatMessage, turn.answer_id)
         message.content = content
         message.reasoning = "".join(answer.reasoning)
@@ -267,7 +306,7 @@ async def _save(
         message.tokens_estimated = usage.estimated
         message.cost = _cost(turn, usage)
         message.finish_reason = finish_reason
-        for name, value in answer.timings().items():
+        for name, value in timings.items():
             setattr(message, name, value)
         siblings = await session.scalars(
             select(ChatMessage.id)
@@ -286,9 +325,7 @@ def _event(name: str, data: Any) -> ServerSentEvent:
     return ServerSentEvent(data=json.dumps(data, default=str, ensure_ascii=False), event=name)
 
 
-async def stream_turn(
-    turn: Turn, factory: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[ServerSentEvent]:
+async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[ServerSentEvent]:
     answer = Answer()
     yield _event(
         "message",
@@ -312,6 +349,6 @@ async def stream_turn(
     finally:
         if not finished:  # the client went away (or the server is stopping)
             with anyio.CancelScope(shield=True):
-                await _save(factory, turn, answer, MessageStatus.interrupted)
-    saved = await _save(factory, turn, answer, answer.status)
+                await _save(services, turn, answer, MessageStatus.interrupted)
+    saved = await _save(services, turn, answer, answer.status)
     yield _event("done", {"message": saved.model_dump(mode="json")})

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from llmforge.core.security import SecretBox
 from llmforge.llm.clients import ClientRegistry
 from llmforge.settings import Settings
+from llmforge.usage.recorder import UsageRecorder
 
 
 def get_settings(request: Request) -> Settings:
@@ -36,3 +37,11 @@ def get_llm_clients(request: Request) -> ClientRegistry:
 
 SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
 LLMClientsDep = Annotated[ClientRegistry, Depends(get_llm_clients)]
+
+
+def get_usage_recorder(request: Request) -> UsageRecorder:
+    recorder: UsageRecorder = request.app.state.usage_recorder
+    return recorder
+
+
+UsageRecorderDep = Annotated[UsageRecorder, Depends(get_usage_recorder)]
