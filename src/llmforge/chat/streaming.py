@@ -6,19 +6,16 @@ answer in a transaction of its own: complete, with an error, or interrupted when
 went away (the upstream request is closed at once).
 """
 
-import json
-import time
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from dataclasses import dataclass
 
 import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette import ServerSentEvent
 
+from llmforge.calls.answer import Answer, cost_of, sse_event, usage_entry
 from llmforge.chat.context import fit_context
 from llmforge.chat.models import ChatMessage, ChatSession, MessageRole, MessageStatus
 from llmforge.chat.schemas import MessageRead
@@ -32,13 +29,7 @@ from llmforge.llm import (
 from llmforge.llm import (
     ChatRequest,
     ClientRegistry,
-    ContentDelta,
-    Event,
-    Finish,
     LLMClient,
-    ReasoningDelta,
-    StreamError,
-    Usage,
 )
 from llmforge.llm.tokens import estimate_usage
 from llmforge.providers.models import Model, Provider
@@ -47,10 +38,8 @@ from llmforge.providers.service import client_for, usable_model
 from llmforge.settings import Settings
 from llmforge.usage.models import UsageSource
 from llmforge.usage.quotas import ensure_within_budget
-from llmforge.usage.recorder import UsageEntry, UsageRecorder
+from llmforge.usage.recorder import UsageRecorder
 from llmforge.users.models import User
-
-PER_MILLION = Decimal(1_000_000)
 
 
 @dataclass
@@ -65,8 +54,6 @@ class Turn:
     user_message: MessageRead | None
     answer_id: int
     omitted_messages: int
-    input_price: Decimal | None
-    output_price: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -133,8 +120,6 @@ async def start_turn(
         user_message=_read(user_message, tree) if user_message else None,
         answer_id=answer.id,
         omitted_messages=omitted,
-        input_price=model.input_price_per_mtok,
-        output_price=model.output_price_per_mtok,
     )
 
 
@@ -197,77 +182,10 @@ def _request(
     )
 
 
-@dataclass
-class Answer:
-    """What has arrived so far, kept in memory until the answer is saved."""
-
-    started: float = field(default_factory=time.perf_counter)
-    content: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
-    first_token_at: float | None = None
-    reasoning_ended_at: float | None = None
-    usage: Usage | None = None
-    finish: Finish | None = None
-    error: StreamError | None = None
-
-    def accept(self, event: Event) -> tuple[str, dict[str, Any]] | None:
-        """Record one event; return the SSE event (name, data) to send, if any."""
-        now = time.perf_counter()
-        if isinstance(event, ContentDelta | ReasoningDelta):
-            self.first_token_at = self.first_token_at or now
-        if isinstance(event, ContentDelta):
-            if self.reasoning and self.reasoning_ended_at is None:
-                self.reasoning_ended_at = now
-            self.content.append(event.text)
-            return "content", {"text": event.text}
-        if isinstance(event, ReasoningDelta):
-            self.reasoning.append(event.text)
-            return "reasoning", {"text": event.text}
-        if isinstance(event, Usage):
-            self.usage = event
-            return "usage", {
-                "input_tokens": event.input_tokens,
-                "output_tokens": event.output_tokens,
-                "estimated": event.estimated,
-            }
-        if isinstance(event, Finish):
-            self.finish = event
-            return None
-        self.error = event
-        return "error", {"code": f"upstream_{event.kind}", "message": event.message}
-
-    @property
-    def status(self) -> MessageStatus:
-        return MessageStatus.error if self.error else MessageStatus.complete
-
-    def timings(self) -> dict[str, float | None]:
-        def since_start(moment: float | None) -> float | None:
-            return round((moment - self.started) * 1000, 1) if moment else None
-
-        reasoning_ms = None
-        if self.reasoning and self.first_token_at is not None:
-            end = self.reasoning_ended_at or time.perf_counter()
-            reasoning_ms = round((end - self.first_token_at) * 1000, 1)
-        return {
-            "ttft_ms": since_start(self.first_token_at),
-            "latency_ms": since_start(time.perf_counter()),
-            "reasoning_ms": reasoning_ms,
-        }
-
-
-def _cost(turn: Turn, usage: Usage) -> Decimal | None:
-    if turn.input_price is None and turn.output_price is None:
-        return None
-    spent = Decimal(usage.input_tokens) * (turn.input_price or 0) + Decimal(usage.output_tokens) * (
-        turn.output_price or 0
-    )
-    return spent / PER_MILLION
-
-
 async def _save(
     services: TurnServices, turn: Turn, answer: Answer, status: MessageStatus
 ) -> MessageRead:
-    content = "".join(answer.content)
+    content = answer.text
     usage = answer.usage or await estimate_usage(turn.request.messages, content)
     finish_reason = (
         "cancelled"
@@ -276,26 +194,20 @@ async def _save(
     )
     timings = answer.timings()
     services.recorder.record(
-        UsageEntry(
+        usage_entry(
             user_id=turn.user_id,
-            model_id=turn.model.id,
-            model_name=turn.model.display_name,
-            provider_id=turn.provider.id,
-            provider_name=turn.provider.name,
+            model=turn.model,
+            provider=turn.provider,
             source=UsageSource.chat,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            estimated=usage.estimated,
-            cost=_cost(turn, usage) or Decimal(0),
-            latency_ms=timings["latency_ms"],
-            ttft_ms=timings["ttft_ms"],
+            usage=usage,
+            timings=timings,
             status=status.value,
         )
     )
     async with transaction(services.factory) as session:
         message = await session.get_one(ChatMessage, turn.answer_id)
         message.content = content
-        message.reasoning = "".join(answer.reasoning)
+        message.reasoning = answer.reasoning_text
         message.status = status
         message.error = (
             {"code": f"upstream_{answer.error.kind}", "message": answer.error.message}
@@ -304,7 +216,7 @@ async def _save(
         )
         message.input_tokens, message.output_tokens = usage.input_tokens, usage.output_tokens
         message.tokens_estimated = usage.estimated
-        message.cost = _cost(turn, usage)
+        message.cost = cost_of(turn.model, usage)
         message.finish_reason = finish_reason
         for name, value in timings.items():
             setattr(message, name, value)
@@ -321,13 +233,9 @@ async def _save(
         )
 
 
-def _event(name: str, data: Any) -> ServerSentEvent:
-    return ServerSentEvent(data=json.dumps(data, default=str, ensure_ascii=False), event=name)
-
-
 async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[ServerSentEvent]:
     answer = Answer()
-    yield _event(
+    yield sse_event(
         "message",
         {
             "user_message": turn.user_message.model_dump(mode="json")
@@ -337,18 +245,19 @@ async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[Serve
         },
     )
     if turn.omitted_messages:
-        yield _event("context", {"omitted_messages": turn.omitted_messages})
+        yield sse_event("context", {"omitted_messages": turn.omitted_messages})
     finished = False
     try:
         async with aclosing(turn.client.stream(turn.request)) as events:
             async for event in events:
                 outgoing = answer.accept(event)
                 if outgoing:
-                    yield _event(*outgoing)
+                    yield sse_event(*outgoing)
         finished = True
     finally:
         if not finished:  # the client went away (or the server is stopping)
             with anyio.CancelScope(shield=True):
                 await _save(services, turn, answer, MessageStatus.interrupted)
-    saved = await _save(services, turn, answer, answer.status)
-    yield _event("done", {"message": saved.model_dump(mode="json")})
+    status = MessageStatus.error if answer.failed else MessageStatus.complete
+    saved = await _save(services, turn, answer, status)
+    yield sse_event("done", {"message": saved.model_dump(mode="json")})
