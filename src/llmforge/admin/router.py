@@ -1,12 +1,13 @@
 from fastapi import APIRouter
 
-from llmforge.admin import service
-from llmforge.admin.schemas import AppSettingsRead, AppSettingsUpdate
+from llmforge.admin import dashboard, service
+from llmforge.admin.schemas import AppSettingsRead, AppSettingsUpdate, Dashboard
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep
-from llmforge.db import SessionDep
+from llmforge.core.timerange import Since, Until, window
+from llmforge.db import SessionDep, utcnow
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -16,6 +17,14 @@ async def read_settings(
     _: AdminUser, session: SessionDep, settings: SettingsDep
 ) -> AppSettingsRead:
     return await service.read(session, settings)
+
+
+@router.get("/dashboard")
+async def read_dashboard(
+    _: AdminUser, session: SessionDep, since: Since = None, until: Until = None
+) -> Dashboard:
+    start, end = window(since, until)
+    return Dashboard.model_validate(await dashboard.dashboard(session, start, end, utcnow()))
 
 
 @router.patch("/settings")

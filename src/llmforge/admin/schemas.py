@@ -1,10 +1,9 @@
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-TokenLimit = Annotated[int, Field(ge=0, le=10**15)]
-CostLimit = Annotated[Decimal, Field(ge=0, le=10**9, decimal_places=4)]
+from llmforge.usage.schemas import CostLimit, DailyModelUsage, TokenLimit, UsageTotals
 
 
 class AppSettingsRead(BaseModel):
@@ -20,3 +19,34 @@ class AppSettingsUpdate(BaseModel):
     registration_open: bool | None = None
     default_monthly_token_limit: TokenLimit | None = None
     default_monthly_cost_limit: CostLimit | None = None
+
+
+class TopUser(BaseModel):
+    user_id: int | None
+    email: str | None
+    calls: int
+    tokens: int
+    cost: Decimal
+
+
+class ProviderHealth(BaseModel):
+    provider_name: str
+    calls: int
+    errors: int
+    error_rate: float
+    median_ttft_ms: float | None
+
+
+class Dashboard(BaseModel):
+    since: datetime
+    until: datetime
+    users_total: int
+    users_active_7d: int
+    chat_sessions: int
+    chat_messages: int
+    totals: UsageTotals
+    by_day_and_model: list[DailyModelUsage]
+    top_users: list[TopUser]
+    providers: list[ProviderHealth]
+    training_jobs_by_state: dict[str, int]
+    """Filled once training exists."""

@@ -1,15 +1,14 @@
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from sqlalchemy import select
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser, CurrentUser
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep, UsageRecorderDep
-from llmforge.core.errors import InvalidInput
-from llmforge.db import SessionDep, utcnow
+from llmforge.core.timerange import Since, Until, window
+from llmforge.db import SessionDep
 from llmforge.usage import quotas, service
 from llmforge.usage.models import UserQuota
 from llmforge.usage.schemas import BudgetRead, MyUsage, QuotaRead, QuotaUpdate
@@ -17,21 +16,6 @@ from llmforge.users import service as users
 from llmforge.users.models import User
 
 router = APIRouter(prefix="/api/usage", tags=["usage"])
-DEFAULT_WINDOW = timedelta(days=30)
-
-
-def window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
-    end = until or utcnow()
-    start = since or end - DEFAULT_WINDOW
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("since and until need a time zone (e.g. 2026-11-01T00:00:00Z).")
-    if start >= end:
-        raise InvalidInput("since must be before until.", code="invalid_range")
-    return start, end
-
-
-Since = Annotated[datetime | None, Query(description="start (inclusive); default 30 days ago")]
-Until = Annotated[datetime | None, Query(description="end (exclusive); default now")]
 
 
 @router.get("/me")

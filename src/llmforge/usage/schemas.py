@@ -1,9 +1,11 @@
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from llmforge.admin.schemas import CostLimit, TokenLimit
+TokenLimit = Annotated[int, Field(ge=0, le=10**15)]
+CostLimit = Annotated[Decimal, Field(ge=0, le=10**9, decimal_places=4)]
 
 
 class UsageTotals(BaseModel):
