@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/admin/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Dashboard */
+        get: operations["read_dashboard_api_admin_dashboard_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/settings": {
         parameters: {
             query?: never;
@@ -713,6 +730,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/usage/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My Usage */
+        get: operations["my_usage_api_usage_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Quotas
+         * @description Users with a budget of their own (everyone else has the default from the settings).
+         */
+        get: operations["list_quotas_api_usage_quotas_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/usage/quotas/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Quota */
+        get: operations["get_quota_api_usage_quotas__user_id__get"];
+        /** Set Quota */
+        put: operations["set_quota_api_usage_quotas__user_id__put"];
+        post?: never;
+        /** Reset Quota */
+        delete: operations["reset_quota_api_usage_quotas__user_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -807,11 +880,22 @@ export interface components {
     schemas: {
         /** AppSettingsRead */
         AppSettingsRead: {
+            /** Default Monthly Cost Limit */
+            default_monthly_cost_limit?: string | null;
+            /** Default Monthly Token Limit */
+            default_monthly_token_limit?: number | null;
             /** Registration Open */
             registration_open: boolean;
         };
-        /** AppSettingsUpdate */
+        /**
+         * AppSettingsUpdate
+         * @description Fields left out stay as they are; a budget set to null becomes unlimited.
+         */
         AppSettingsUpdate: {
+            /** Default Monthly Cost Limit */
+            default_monthly_cost_limit?: number | string | null;
+            /** Default Monthly Token Limit */
+            default_monthly_token_limit?: number | null;
             /** Registration Open */
             registration_open?: boolean | null;
         };
@@ -872,6 +956,24 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** BudgetRead */
+        BudgetRead: {
+            /** Cost Limit */
+            cost_limit: string | null;
+            /** Cost Used */
+            cost_used: string;
+            /** Is Default */
+            is_default: boolean;
+            /**
+             * Resets At
+             * Format: date-time
+             */
+            resets_at: string;
+            /** Token Limit */
+            token_limit: number | null;
+            /** Tokens Used */
+            tokens_used: number;
+        };
         /** ConnectionTestRequest */
         ConnectionTestRequest: {
             /** Model */
@@ -897,6 +999,74 @@ export interface components {
              * Format: date-time
              */
             tested_at: string;
+        };
+        /** DailyModelUsage */
+        DailyModelUsage: {
+            /** Calls */
+            calls: number;
+            /** Cost */
+            cost: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Model Name */
+            model_name: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Provider Name */
+            provider_name: string;
+        };
+        /** DailyUsage */
+        DailyUsage: {
+            /** Calls */
+            calls: number;
+            /** Cost */
+            cost: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+        };
+        /** Dashboard */
+        Dashboard: {
+            /** By Day And Model */
+            by_day_and_model: components["schemas"]["DailyModelUsage"][];
+            /** Chat Messages */
+            chat_messages: number;
+            /** Chat Sessions */
+            chat_sessions: number;
+            /** Providers */
+            providers: components["schemas"]["ProviderHealth"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Top Users */
+            top_users: components["schemas"]["TopUser"][];
+            totals: components["schemas"]["UsageTotals"];
+            /** Training Jobs By State */
+            training_jobs_by_state: {
+                [key: string]: number;
+            };
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /** Users Active 7D */
+            users_active_7d: number;
+            /** Users Total */
+            users_total: number;
         };
         /** DiffLine */
         DiffLine: {
@@ -1154,6 +1324,42 @@ export interface components {
             output_price_per_mtok?: number | string | null;
             parameters?: components["schemas"]["ModelParameters"] | null;
             visibility?: components["schemas"]["Visibility"] | null;
+        };
+        /** ModelUsage */
+        ModelUsage: {
+            /** Calls */
+            calls: number;
+            /** Cost */
+            cost: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Model Name */
+            model_name: string;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Provider Name */
+            provider_name: string;
+        };
+        /** MyUsage */
+        MyUsage: {
+            budget: components["schemas"]["BudgetRead"];
+            /** By Day */
+            by_day: components["schemas"]["DailyUsage"][];
+            /** By Day And Model */
+            by_day_and_model: components["schemas"]["DailyModelUsage"][];
+            /** By Model */
+            by_model: components["schemas"]["ModelUsage"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            totals: components["schemas"]["UsageTotals"];
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
         };
         /** OAuth2TokenResponse */
         OAuth2TokenResponse: {
@@ -1463,6 +1669,19 @@ export interface components {
              */
             timeout_seconds: number;
         };
+        /** ProviderHealth */
+        ProviderHealth: {
+            /** Calls */
+            calls: number;
+            /** Error Rate */
+            error_rate: number;
+            /** Errors */
+            errors: number;
+            /** Median Ttft Ms */
+            median_ttft_ms: number | null;
+            /** Provider Name */
+            provider_name: string;
+        };
         /** ProviderRead */
         ProviderRead: {
             /** Api Key Hint */
@@ -1565,6 +1784,35 @@ export interface components {
              * @default true
              */
             think_tags: boolean;
+        };
+        /** QuotaRead */
+        QuotaRead: {
+            /** Cost Limit */
+            cost_limit: string | null;
+            /** Cost Used */
+            cost_used: string;
+            /** Email */
+            email: string;
+            /** Is Default */
+            is_default: boolean;
+            /**
+             * Resets At
+             * Format: date-time
+             */
+            resets_at: string;
+            /** Token Limit */
+            token_limit: number | null;
+            /** Tokens Used */
+            tokens_used: number;
+            /** User Id */
+            user_id: number;
+        };
+        /** QuotaUpdate */
+        QuotaUpdate: {
+            /** Monthly Cost Limit */
+            monthly_cost_limit?: number | string | null;
+            /** Monthly Token Limit */
+            monthly_token_limit?: number | null;
         };
         /** RefreshSummary */
         RefreshSummary: {
@@ -1771,6 +2019,30 @@ export interface components {
             token_type: "bearer";
             user: components["schemas"]["UserRead"];
         };
+        /** TopUser */
+        TopUser: {
+            /** Calls */
+            calls: number;
+            /** Cost */
+            cost: string;
+            /** Email */
+            email: string | null;
+            /** Tokens */
+            tokens: number;
+            /** User Id */
+            user_id: number | null;
+        };
+        /** UsageTotals */
+        UsageTotals: {
+            /** Calls */
+            calls: number;
+            /** Cost */
+            cost: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+        };
         /** UserCreate */
         UserCreate: {
             /** Display Name */
@@ -1826,6 +2098,103 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    read_dashboard_api_admin_dashboard_get: {
+        parameters: {
+            query?: {
+                /** @description start (inclusive); default 30 days ago */
+                since?: string | null;
+                /** @description end (exclusive); default now */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     read_settings_api_admin_settings_get: {
         parameters: {
             query?: never;
@@ -6692,6 +7061,479 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ConnectionTestResult"];
                 };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    my_usage_api_usage_me_get: {
+        parameters: {
+            query?: {
+                /** @description start (inclusive); default 30 days ago */
+                since?: string | null;
+                /** @description end (exclusive); default now */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyUsage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_quotas_api_usage_quotas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRead"][];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_quota_api_usage_quotas__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    set_quota_api_usage_quotas__user_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    reset_quota_api_usage_quotas__user_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
