@@ -14,6 +14,8 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import delete
 
 from llmforge.app import create_app
@@ -27,6 +29,13 @@ from tests.llamafactory_env import serve_openai_api, smollm2_path
 from tests.pg import PostgresCluster, free_port, start_cluster
 
 T = TypeVar("T")
+
+# Property tests judge correctness, not speed: on a busy shared machine input generation and
+# single examples can be slow, which must not fail a run.
+hypothesis_settings.register_profile(
+    "llmforge", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("llmforge")
 ADMIN_EMAIL = "root@example.com"
 ADMIN_PASSWORD = "correct horse battery"
 USER_PASSWORD = "user password 1"

@@ -228,7 +228,7 @@ def test_registration_can_be_closed(
 ) -> None:
     assert client.get("/api/auth/config").json() == {"registration_open": True}
     closed = admin.patch("/api/admin/settings", json={"registration_open": False})
-    assert closed.json() == {"registration_open": False}
+    assert closed.json()["registration_open"] is False
     assert client.get("/api/auth/config").json() == {"registration_open": False}
     before = user_count(server)
     refused = client.post(
@@ -237,5 +237,5 @@ def test_registration_can_be_closed(
     assert refused.status_code == 403
     assert refused.json()["code"] == "registration_closed"
     assert user_count(server) == before
-    assert admin.get("/api/admin/settings").json() == {"registration_open": False}
+    assert admin.get("/api/admin/settings").json()["registration_open"] is False
     assert "settings.update" in audit_actions(server)
