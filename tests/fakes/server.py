@@ -185,16 +185,17 @@ class FakeServer:
         return StreamingResponse(self._paced(list(parts)), media_type=media_type)
 
     async def _paced(self, parts: list[str]) -> AsyncIterator[str]:
-        behaviour, ended = self.behaviour, False
+        behaviour, ended = self.behaviour, not parts
         try:
             await asyncio.sleep(behaviour.first_byte_delay)
             for index, part in enumerate(parts):
                 if behaviour.disconnect_after is not None and index >= behaviour.disconnect_after:
                     ended = True
                     raise FakeDisconnect
+                if index:
+                    await asyncio.sleep(behaviour.token_delay)
+                ended = index == len(parts) - 1  # a close after the last part is no disconnect
                 yield part
-                await asyncio.sleep(behaviour.token_delay)
-            ended = True
         finally:
             if not ended:
                 self.client_disconnects += 1
