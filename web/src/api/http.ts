@@ -77,7 +77,7 @@ async function send(method: string, url: string, body: unknown): Promise<Respons
   }
 }
 
-async function toApiError(res: Response): Promise<ApiError> {
+export async function toApiError(res: Response): Promise<ApiError> {
   try {
     const data = (await res.json()) as Partial<{ code: string; message: string; details: unknown }>
     if (typeof data.code === 'string' && typeof data.message === 'string') {
@@ -140,6 +140,38 @@ export async function request<T>(method: string, path: string, options: RequestO
     if (toast) ElMessage.error(error.message)
     throw error
   }
+}
+
+/**
+ * `fetch` with the session's bearer token, for what the JSON client cannot carry (event
+ * streams, file downloads). A 401 renews the session once (the same single-flight refresh)
+ * and repeats the request; when the session cannot be renewed the user is signed out and the
+ * 401 response is returned. Network failures become an `ApiError` (`network_error`).
+ */
+export async function authorizedFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  const attempt = async () => {
+    const headers: Record<string, string> = {}
+    new Headers(init.headers).forEach((value, key) => {
+      headers[key] = value
+    })
+    if (accessToken) headers.Authorization = `Bearer ${accessToken}`
+    try {
+      return await fetch(input, { ...init, headers, credentials: 'same-origin' })
+    } catch (err) {
+      if (init.signal?.aborted) throw err
+      throw new ApiError(0, 'network_error', i18n.global.t('errors.network'), String(err))
+    }
+  }
+  let res = await attempt()
+  if (res.status === 401) {
+    const session = await refreshSession()
+    if (!session) {
+      hooks.onAuthLost()
+      return res
+    }
+    res = await attempt()
+  }
+  return res
 }
 
 export const http = {

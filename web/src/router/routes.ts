@@ -43,6 +43,42 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'profile.title' },
       },
       {
+        path: 'prompts',
+        name: 'prompts',
+        component: () => import('@/views/prompts/index.vue'),
+        meta: { title: 'nav.prompts' },
+      },
+      {
+        path: 'prompts/:id(new|\\d+)',
+        name: 'prompt-editor',
+        component: () => import('@/views/prompts/editor.vue'),
+        meta: { title: 'prompts.editor.title' },
+      },
+      {
+        path: 'chat/:id(\\d+)?',
+        name: 'chat',
+        component: () => import('@/views/chat/index.vue'),
+        meta: { title: 'nav.chat' },
+      },
+      {
+        path: 'usage',
+        name: 'usage',
+        component: () => import('@/views/usage/index.vue'),
+        meta: { title: 'nav.usage' },
+      },
+      {
+        path: 'admin/dashboard',
+        name: 'admin-dashboard',
+        component: () => import('@/views/admin/dashboard/index.vue'),
+        meta: { admin: true, title: 'nav.dashboard' },
+      },
+      {
+        path: 'admin/quotas',
+        name: 'admin-quotas',
+        component: () => import('@/views/admin/quotas/index.vue'),
+        meta: { admin: true, title: 'nav.quotas' },
+      },
+      {
         path: 'admin/providers',
         name: 'admin-providers',
         component: () => import('@/views/admin/providers/index.vue'),
