@@ -35,16 +35,32 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path, database_url=url)  # type: ignore[call-arg]
 
 
-def test_upgrade_from_empty_and_downgrade_one_step(empty_database: Settings) -> None:
+def current_revisions(settings: Settings) -> set[str]:
+    async def heads() -> set[str]:
+        engine = create_engine(settings.resolved_database_url)
+        async with engine.connect() as connection:
+            found = await connection.run_sync(
+                lambda sync: set(MigrationContext.configure(sync).get_current_heads())
+            )
+        await engine.dispose()
+        return found
+
+    return asyncio.run(heads())
+
+
+def test_upgrade_from_empty_downgrade_one_step_and_all_the_way(empty_database: Settings) -> None:
     upgrade(empty_database)
     at_head = table_names(empty_database)
     assert set(Base.metadata.tables) <= at_head
+    head_revisions = current_revisions(empty_database)
     downgrade(empty_database, "-1")
-    one_step_back = table_names(empty_database)
-    assert one_step_back < at_head, "the newest migration's downgrade removed nothing"
-    assert "users" in one_step_back
+    assert current_revisions(empty_database) != head_revisions
+    assert "users" in table_names(empty_database)
+    downgrade(empty_database, "base")  # every migration's downgrade runs
+    assert table_names(empty_database) <= {"alembic_version"}
     upgrade(empty_database)
     assert table_names(empty_database) == at_head
+    assert current_revisions(empty_database) == head_revisions
 
 
 def test_models_and_migrations_agree(empty_database: Settings) -> None:

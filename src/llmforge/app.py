@@ -1,5 +1,6 @@
 """create_app(): the one place where routers, middleware, error handling and the web app meet."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,12 +12,16 @@ from llmforge import __version__
 from llmforge.admin.router import router as admin_router
 from llmforge.audit.router import router as audit_router
 from llmforge.auth.router import router as auth_router
+from llmforge.batch.router import router as batch_router
+from llmforge.batch.runner import BatchRunner, RunnerServices
 from llmforge.chat.router import router as chat_router
+from llmforge.compare.router import router as compare_router
 from llmforge.core.errors import ErrorResponse, error_response, install_error_handlers
 from llmforge.core.metrics import metrics_endpoint
 from llmforge.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from llmforge.core.security import SecretBox
 from llmforge.db import create_engine, create_session_factory
+from llmforge.llm import tokens
 from llmforge.llm.clients import ClientRegistry
 from llmforge.prompts.router import router as prompts_router
 from llmforge.providers.router import router as providers_router
@@ -33,6 +38,8 @@ ROUTERS = (
     admin_router,
     providers_router,
     chat_router,
+    compare_router,
+    batch_router,
     usage_router,
     prompts_router,
 )
@@ -53,7 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.llm_clients = ClientRegistry()
         app.state.usage_recorder = UsageRecorder(app.state.session_factory)
         app.state.usage_recorder.start()
+        tokenizer = asyncio.create_task(tokens.warm_up(), name="tokenizer-warm-up")
+        app.state.batch_runner = BatchRunner(
+            RunnerServices(
+                settings=settings,
+                box=app.state.secret_box,
+                clients=app.state.llm_clients,
+                recorder=app.state.usage_recorder,
+                factory=app.state.session_factory,
+            )
+        )
+        app.state.batch_runner.start()
         yield
+        await app.state.batch_runner.stop()  # the one running now (a test may have replaced it)
+        await asyncio.gather(tokenizer, return_exceptions=True)
         await app.state.usage_recorder.stop()
         await app.state.llm_clients.aclose_all()
         await engine.dispose()

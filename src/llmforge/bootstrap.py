@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from llmforge.chat.service import mark_abandoned_streams
+from llmforge.compare.service import mark_abandoned_lanes
 from llmforge.db import create_engine, create_session_factory, transaction
 from llmforge.settings import Settings
 from llmforge.users import service as users
@@ -43,7 +44,7 @@ async def recover_interrupted_work(settings: Settings) -> int:
     engine = create_engine(settings.resolved_database_url)
     try:
         async with transaction(create_session_factory(engine)) as session:
-            return await mark_abandoned_streams(session)
+            return await mark_abandoned_streams(session) + await mark_abandoned_lanes(session)
     finally:
         await engine.dispose()
 

@@ -74,7 +74,7 @@ def _announce_admin(email: str, generated_password: str | None) -> None:
 
 @app.command()
 def migrate(
-    revision: Annotated[str, typer.Option(help="Target revision for upgrade")] = "head",
+    revision: Annotated[str, typer.Option(help="Target revision for upgrade")] = "heads",
     down_to: Annotated[
         str | None, typer.Option("--downgrade", help="Downgrade to this revision instead (e.g. -1)")
     ] = None,

@@ -3,7 +3,9 @@
 from llmforge.admin.models import AppSetting
 from llmforge.audit.models import AuditEntry
 from llmforge.auth.models import LoginThrottle, RefreshToken
+from llmforge.batch.models import BatchResult, BatchRun, BatchTestRow, BatchTestSet
 from llmforge.chat.models import ChatMessage, ChatSession
+from llmforge.compare.models import CompareLane, CompareRun
 from llmforge.db import Base
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
@@ -14,8 +16,14 @@ __all__ = [
     "AppSetting",
     "AuditEntry",
     "Base",
+    "BatchResult",
+    "BatchRun",
+    "BatchTestRow",
+    "BatchTestSet",
     "ChatMessage",
     "ChatSession",
+    "CompareLane",
+    "CompareRun",
     "LoginThrottle",
     "Model",
     "PromptTemplate",

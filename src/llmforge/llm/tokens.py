@@ -27,6 +27,12 @@ def _encoding() -> Any:
         return bpe_openai.get_encoding(ENCODING)
 
 
+async def warm_up() -> None:
+    """Load the ranks ahead of the first estimate (the app does it at start-up), so that saving
+    an interrupted answer never waits a second for them."""
+    await anyio.to_thread.run_sync(_encoding)
+
+
 def count_tokens(text: str) -> int:
     """Blocking (CPU-bound): call through `anyio.to_thread` from async code."""
     encoding = _encoding()

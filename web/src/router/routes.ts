@@ -61,6 +61,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.chat' },
       },
       {
+        path: 'compare',
+        name: 'compare',
+        component: () => import('@/views/compare/index.vue'),
+        meta: { title: 'nav.compare' },
+      },
+      {
+        path: 'batch-tests',
+        name: 'batch-tests',
+        component: () => import('@/views/batch/index.vue'),
+        meta: { title: 'nav.batch' },
+      },
+      {
         path: 'usage',
         name: 'usage',
         component: () => import('@/views/usage/index.vue'),

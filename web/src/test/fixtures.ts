@@ -9,6 +9,7 @@ import type {
 } from '@/api/types'
 import type { PromptTemplateRead, PromptVersionRead } from '@/api/types'
 import type { Dashboard, MyUsage, QuotaRead } from '@/api/types'
+import type { CompareLaneRead, CompareRunRead } from '@/api/types'
 
 export function makeUser(overrides: Partial<UserRead> = {}): UserRead {
   return {
@@ -234,6 +235,48 @@ export function makeQuota(overrides: Partial<QuotaRead> = {}): QuotaRead {
     cost_used: '0.5000',
     resets_at: '2025-04-01T00:00:00Z',
     is_default: false,
+    ...overrides,
+  }
+}
+
+export function makeCompareLane(overrides: Partial<CompareLaneRead> = {}): CompareLaneRead {
+  return {
+    id: 1,
+    position: 0,
+    label: 'A',
+    model_id: 10,
+    model_name: 'Fast',
+    provider_name: 'local',
+    parameters: {},
+    content: '',
+    reasoning: '',
+    status: 'streaming',
+    error: null,
+    ttft_ms: null,
+    latency_ms: null,
+    reasoning_ms: null,
+    input_tokens: null,
+    output_tokens: null,
+    tokens_estimated: false,
+    cost: null,
+    tokens_per_second: null,
+    finish_reason: null,
+    rating: null,
+    ...overrides,
+  }
+}
+
+export function makeCompareRun(lanes: CompareLaneRead[], overrides: Partial<CompareRunRead> = {}): CompareRunRead {
+  return {
+    id: 5,
+    system_prompt: '',
+    blind: false,
+    revealed: true,
+    winner_lane_id: null,
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    prompt: 'Hi',
+    lanes,
     ...overrides,
   }
 }
