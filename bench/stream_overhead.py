@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.pg import free_port  # noqa: E402 - after the path is set
+from tests.pg import free_port, start_cluster  # noqa: E402 - after the path is set
 
 API_KEY = "bench-key"
 ADMIN = ("bench@example.com", "bench password 1")
@@ -58,10 +58,11 @@ def start_upstream(tokens: int, token_delay: float) -> tuple[subprocess.Popen[st
     return process, process.stdout.readline().strip()
 
 
-def start_llmforge(data_dir: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_llmforge(data_dir: str, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
+        "LLMFORGE_DATABASE_URL": database_url,
         "LLMFORGE_DATA_DIR": data_dir,
         "LLMFORGE_ADMIN_EMAIL": ADMIN[0],
         "LLMFORGE_ADMIN_PASSWORD": ADMIN[1],
@@ -181,11 +182,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=40, help="words per answer")
     parser.add_argument("--token-delay", type=float, default=0.02, help="seconds between chunks")
+    parser.add_argument(
+        "--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite"
+    )
     args = parser.parse_args()
 
     upstream_process, upstream = start_upstream(args.tokens, args.token_delay)
+    cluster = start_cluster() if args.postgres else None
+    database_url = cluster.create_database("bench") if cluster else ""
     with tempfile.TemporaryDirectory() as data_dir:
-        server_process, base = start_llmforge(data_dir)
+        server_process, base = start_llmforge(data_dir, database_url)
         try:
             wait_ready(f"{upstream}/models")
             wait_ready(f"{base}/readyz")
@@ -222,10 +228,13 @@ def main() -> None:
             server_process.wait(timeout=30)
             upstream_process.terminate()
             upstream_process.wait(timeout=30)
+            if cluster:
+                cluster.stop()
 
     summary = {
         "benchmark": "stream_overhead",
         "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
+        "database": "postgresql" if args.postgres else "sqlite",
         "streams": args.streams,
         "rounds": args.rounds,
         "tokens_per_answer": args.tokens,
