@@ -4,7 +4,8 @@ OpenAI-compatible upstream (fixed token timing). Prints JSON.
     .venv/bin/python bench/stream_overhead.py --streams 200 --rounds 3
 
 Each round runs the direct streams, then the same number through `POST
-/api/chat/sessions/{id}/messages`. Time to first token (TTFT) is measured by the client from
+/api/chat/sessions/{id}/messages`, either all opened at once (a burst, the default) or started
+evenly over `--ramp` seconds so that they overlap without arriving in the same instant. Time to first token (TTFT) is measured by the client from
 sending the request to the first content chunk; the figures reported are medians over rounds
 of each round's p50/p99. The upstream, the server and this client share the machine.
 """
@@ -113,9 +114,10 @@ def set_up_chats(base: str, upstream: str, count: int) -> tuple[str, list[int]]:
 
 
 async def timed_stream(
-    client: httpx.AsyncClient, url: str, body: dict[str, Any], marker: str
+    client: httpx.AsyncClient, url: str, body: dict[str, Any], marker: str, delay: float
 ) -> tuple[float, float]:
-    """(seconds to the first line containing `marker`, seconds to the end)."""
+    """(seconds to the first line containing `marker`, seconds to the end), after `delay`."""
+    await asyncio.sleep(delay)
     started = time.perf_counter()
     first = None
     async with client.stream("POST", url, json=body) as response:
@@ -129,15 +131,19 @@ async def timed_stream(
 
 
 async def run_round(
-    targets: list[tuple[str, dict[str, Any]]], headers: dict[str, str], marker: str
+    targets: list[tuple[str, dict[str, Any]]], headers: dict[str, str], marker: str, ramp: float
 ) -> dict[str, Any]:
+    """All streams open together (ramp 0: a burst) or start evenly over `ramp` seconds."""
     limits = httpx.Limits(
         max_connections=len(targets) + 10, max_keepalive_connections=len(targets) + 10
     )
     async with httpx.AsyncClient(timeout=300, limits=limits, headers=headers) as client:
         started = time.perf_counter()
         results = await asyncio.gather(
-            *(timed_stream(client, url, body, marker) for url, body in targets),
+            *(
+                timed_stream(client, url, body, marker, ramp * index / len(targets))
+                for index, (url, body) in enumerate(targets)
+            ),
             return_exceptions=True,
         )
         wall = time.perf_counter() - started
@@ -183,6 +189,9 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=40, help="words per answer")
     parser.add_argument("--token-delay", type=float, default=0.02, help="seconds between chunks")
     parser.add_argument(
+        "--ramp", type=float, default=0.0, help="start the streams evenly over this many seconds"
+    )
+    parser.add_argument(
         "--postgres", action="store_true", help="a throwaway PostgreSQL cluster instead of SQLite"
     )
     args = parser.parse_args()
@@ -211,14 +220,20 @@ def main() -> None:
                 direct.append(
                     asyncio.run(
                         run_round(
-                            direct_targets, {"Authorization": f"Bearer {API_KEY}"}, '"content"'
+                            direct_targets,
+                            {"Authorization": f"Bearer {API_KEY}"},
+                            '"content"',
+                            args.ramp,
                         )
                     )
                 )
                 through.append(
                     asyncio.run(
                         run_round(
-                            through_targets, {"Authorization": f"Bearer {token}"}, "event: content"
+                            through_targets,
+                            {"Authorization": f"Bearer {token}"},
+                            "event: content",
+                            args.ramp,
                         )
                     )
                 )
@@ -239,6 +254,7 @@ def main() -> None:
         "rounds": args.rounds,
         "tokens_per_answer": args.tokens,
         "token_delay_s": args.token_delay,
+        "ramp_s": args.ramp,
         "direct": {
             "ttft_p50_ms": median_of(direct, "ttft_p50_ms"),
             "ttft_p99_ms": median_of(direct, "ttft_p99_ms"),
