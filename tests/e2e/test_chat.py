@@ -41,24 +41,21 @@ def admin_api(app_url: str) -> Iterator[httpx.Client]:
 def connect(
     api: httpx.Client, name: str, base_url: str, key: str, model: str, **fields: object
 ) -> int:
+    """Add (or point at this run's upstream) a provider, sync it and enable `model`. The browser
+    tests share one server, so a provider left by another module is updated, not duplicated."""
     existing = {p["name"]: p["id"] for p in api.get("/api/providers").json()}
-    provider_id = (
-        existing.get(name)
-        or api.post(
-            "/api/providers",
-            json={
-                "name": name,
-                "preset": "openai-compatible",
-                "base_url": base_url,
-                "api_key": key,
-                "timeout_seconds": 120,
-            },
-        ).json()["id"]
-    )
+    settings = {"base_url": base_url, "api_key": key, "timeout_seconds": 120}
+    if name in existing:
+        provider_id = existing[name]
+        api.patch(f"/api/providers/{provider_id}", json=settings).raise_for_status()
+    else:
+        created = api.post(
+            "/api/providers", json={"name": name, "preset": "openai-compatible", **settings}
+        )
+        provider_id = created.json()["id"]
     api.post(f"/api/providers/{provider_id}/refresh-models").raise_for_status()
-    row = next(
-        m for m in api.get(f"/api/providers/{provider_id}/models").json() if m["model_id"] == model
-    )
+    models = api.get(f"/api/providers/{provider_id}/models").json()
+    row = next(m for m in models if m["model_id"] == model)
     api.patch(f"/api/models/{row['id']}", json={"enabled": True, **fields}).raise_for_status()
     return int(row["id"])
 
@@ -163,7 +160,7 @@ def test_chat_with_the_real_smollm2_model(page: Page, app_url: str, smollm2_api:
     with admin_api(app_url) as api:
         model_id = connect(
             api,
-            "Local SmolLM2",
+            "SmolLM2 for chat",
             smollm2_api,
             SMOLLM2_API_KEY,
             SMOLLM2_MODEL_NAME,

@@ -233,6 +233,39 @@ describe('useChatStream', () => {
     expect(chat.streaming.value).toBe(false)
   })
 
+  it('a reload after a stop never overwrites the messages of a newer answer', async () => {
+    const first = controllableBody()
+    const second = controllableBody()
+    const bodies = [first, second]
+    installFakeFetch(() => streamResponse(bodies.shift()!.body))
+    const { messages, chat, load, apply } = setup()
+    const user = makeMessage({ id: 3, parent_id: 2, content: 'Long story' })
+    let answerStale!: (detail: ChatSessionDetail) => void
+    load.mockImplementationOnce(() => new Promise<ChatSessionDetail>((resolve) => (answerStale = resolve)))
+
+    const stopped = chat.send(7, 'Long story')
+    first.push(sse('message', { user_message: user, assistant_message_id: 4 }))
+    first.push(sse('content', { text: 'Once' }))
+    await settle()
+    chat.stop()
+    await settle() // the stopped run now waits for its reload
+
+    const answer = makeMessage({ id: 4, parent_id: 3, role: 'assistant', content: 'Once' })
+    const regenerated = chat.regenerate(answer)
+    second.push(sse('message', { user_message: null, assistant_message_id: 5 }))
+    second.push(sse('content', { text: 'Fresh' }))
+    await settle()
+    answerStale(makeChatSession({ messages: [question, firstAnswer, user, { ...answer, status: 'streaming' }] }))
+    await stopped
+
+    expect(apply).not.toHaveBeenCalled()
+    expect(messages.value.at(-1)!.content).toBe('Fresh')
+    second.push(sse('done', { message: makeMessage({ id: 5, parent_id: 3, role: 'assistant', content: 'Fresh' }) }))
+    second.close()
+    await regenerated
+    expect(messages.value.at(-1)!.id).toBe(5)
+  })
+
   it('cancel aborts without reloading (leaving the session)', async () => {
     const feed = controllableBody()
     installFakeFetch(() => streamResponse(feed.body))

@@ -72,8 +72,10 @@ export function useChatStream(options: ChatStreamOptions) {
   const omitted = ref(0)
   let controller: AbortController | null = null
   let reloadOnAbort = true
+  /** Counts runs, so a reload after an older run never overwrites a newer run's messages. */
+  let generation = 0
 
-  async function settle(answerId: number): Promise<void> {
+  async function settle(answerId: number, run: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       let detail: ChatSessionDetail
       try {
@@ -81,6 +83,7 @@ export function useChatStream(options: ChatStreamOptions) {
       } catch {
         return // The request client already showed the error; keep what is on screen.
       }
+      if (run !== generation) return
       const answer = detail.messages.find((m) => m.id === answerId)
       if (answer?.status !== 'streaming' || attempt >= settleDelays.length) {
         options.apply(detail)
@@ -102,6 +105,7 @@ export function useChatStream(options: ChatStreamOptions) {
     omitted.value = 0
     streaming.value = true
     reloadOnAbort = true
+    const runNumber = ++generation
     const ctrl = new AbortController()
     controller = ctrl
     let started = false
@@ -168,7 +172,7 @@ export function useChatStream(options: ChatStreamOptions) {
     }
     if (!done) {
       if (assistant.status === 'streaming') assistant.status = ctrl.signal.aborted ? 'interrupted' : 'error'
-      if (!ctrl.signal.aborted || reloadOnAbort) await settle(assistant.id)
+      if (!ctrl.signal.aborted || reloadOnAbort) await settle(assistant.id, runNumber)
     }
     options.onSettled?.()
   }
