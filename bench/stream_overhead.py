@@ -5,9 +5,10 @@ OpenAI-compatible upstream (fixed token timing). Prints JSON.
 
 Each round runs the direct streams, then the same number through `POST
 /api/chat/sessions/{id}/messages`, either all opened at once (a burst, the default) or started
-evenly over `--ramp` seconds so that they overlap without arriving in the same instant. Time to first token (TTFT) is measured by the client from
-sending the request to the first content chunk; the figures reported are medians over rounds
-of each round's p50/p99. The upstream, the server and this client share the machine.
+evenly over `--ramp` seconds so that they overlap without arriving in the same instant. Time
+to first token (TTFT) is measured by the client from sending the request to the first content
+chunk; the figures reported are medians over rounds of each round's p50/p99. The upstream,
+the server and this client share the machine.
 """
 
 import argparse
