@@ -7,10 +7,11 @@ generated once with mode 0600. In production the secrets must come from the envi
 import json
 import os
 import secrets
+import shutil
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -51,12 +52,34 @@ class Settings(BaseSettings):
     max_request_body_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     log_level: str = "INFO"
     web_dist: Path = Path(__file__).resolve().parents[2] / "web" / "dist"
+    # LLaMA-Factory (training and serving) runs in its own environment, never imported here.
+    lf_home: Path | None = None
+    llamafactory_cli: str = ""
+    # Base models must lie inside one of these directories (JSON list; default data_dir/models).
+    model_roots: list[Path] = []
+    serving_infer_backend: Literal["huggingface", "vllm", "sglang"] = "huggingface"
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'llmforge.db').resolve()}"
+
+    @property
+    def resolved_llamafactory_cli(self) -> str:
+        """LLMFORGE_LLAMAFACTORY_CLI, else LF_HOME's venv when it has one, else the PATH's."""
+        if self.llamafactory_cli:
+            return self.llamafactory_cli
+        if self.lf_home is not None:
+            candidate = self.lf_home / "venv" / "bin" / "llamafactory-cli"
+            if candidate.is_file():
+                return str(candidate)
+        return shutil.which("llamafactory-cli") or "llamafactory-cli"
+
+    @property
+    def resolved_model_roots(self) -> list[Path]:
+        roots = self.model_roots or [self.data_dir / "models"]
+        return [root.resolve() for root in roots]
 
     @property
     def is_sqlite(self) -> bool:
