@@ -3,12 +3,15 @@
 from llmforge.admin.models import AppSetting
 from llmforge.audit.models import AuditEntry
 from llmforge.auth.models import LoginThrottle, RefreshToken
+from llmforge.base_models.models import BaseModel
 from llmforge.batch.models import BatchResult, BatchRun, BatchTestRow, BatchTestSet
 from llmforge.chat.models import ChatMessage, ChatSession
 from llmforge.compare.models import CompareLane, CompareRun
+from llmforge.datasets.models import Dataset
 from llmforge.db import Base
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
+from llmforge.serving.models import ModelVersion
 from llmforge.usage.models import UsageRecord, UserQuota
 from llmforge.users.models import User
 
@@ -16,6 +19,7 @@ __all__ = [
     "AppSetting",
     "AuditEntry",
     "Base",
+    "BaseModel",
     "BatchResult",
     "BatchRun",
     "BatchTestRow",
@@ -24,8 +28,10 @@ __all__ = [
     "ChatSession",
     "CompareLane",
     "CompareRun",
+    "Dataset",
     "LoginThrottle",
     "Model",
+    "ModelVersion",
     "PromptTemplate",
     "PromptTemplateVersion",
     "Provider",

@@ -1,0 +1,1 @@
+"""Fine-tuning datasets: upload, validation, statistics, preview and the train/held-out split."""
