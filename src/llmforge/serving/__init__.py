@@ -1,0 +1,1 @@
+"""Model versions (base model + adapter) and their life as served, chat-able models."""
