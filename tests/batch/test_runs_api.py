@@ -322,7 +322,12 @@ def test_cancel_a_run(
     assert stored == done
     again = alice.post(f"/api/batch-tests/runs/{run_id}/cancel")
     assert again.status_code == 409 and again.json()["code"] == "run_not_active"
+    edit = {"name": "edited", "rows": [{"prompt": "new"}]}
+    refused = alice.put(f"/api/batch-tests/sets/{set_id}", json=edit)
+    assert refused.status_code == 409 and refused.json()["code"] == "test_set_has_runs"
     assert alice.delete(f"/api/batch-tests/runs/{run_id}").status_code == 204
+    edited = alice.put(f"/api/batch-tests/sets/{set_id}", json=edit)
+    assert edited.status_code == 200 and edited.json()["row_count"] == 1
     assert alice.delete(f"/api/batch-tests/sets/{set_id}").status_code == 204
 
 

@@ -131,3 +131,78 @@ def test_another_users_set_is_a_404(server: LiveServer, alice: httpx.Client) -> 
             assert response.json()["code"] == "test_set_not_found"
         assert bob.get("/api/batch-tests/sets").json()["total"] == 0
     assert alice.get(f"/api/batch-tests/sets/{set_id}").status_code == 200
+
+
+def test_built_set_bad_rows_name_the_row_and_create_nothing(alice: httpx.Client) -> None:
+    empty = _refused(alice.post("/api/batch-tests/sets", json={"name": "x", "rows": []}))
+    assert empty["details"]["errors"] == [{"row": None, "message": "The test set has no rows."}]
+    rows = [{"prompt": "ok"}, {"reference": "no prompt"}, {"prompt": " "}, "text", {"prompt": 1}]
+    body = _refused(alice.post("/api/batch-tests/sets", json={"name": "x", "rows": rows}))
+    assert body["details"]["errors"] == [
+        {"row": 2, "message": "prompt is missing"},
+        {"row": 3, "message": "prompt is empty"},
+        {"row": 4, "message": "Each row must be an object with a 'prompt' key."},
+        {"row": 5, "message": "prompt must be text, not int"},
+    ]
+    # The row count is checked before the rows (small items keep the body under the test
+    # server's 64 KiB limit).
+    too_many = _refused(
+        alice.post("/api/batch-tests/sets", json={"name": "x", "rows": [0] * 10_001})
+    )
+    assert too_many["details"]["errors"] == [
+        {
+            "row": None,
+            "message": "The test set has more than 10,000 rows; at most 10,000 are allowed.",
+        }
+    ]
+    assert alice.get("/api/batch-tests/sets").json()["total"] == 0
+
+
+def test_edit_a_set_replaces_its_name_and_rows(alice: httpx.Client) -> None:
+    set_id = make_set(alice, [{"prompt": "a"}, {"prompt": "b"}], "draft")
+    rows = [
+        {"prompt": "b2", "reference": "B", "system_prompt": "Be short.", "tags": ["x"]},
+        {"prompt": "c"},
+        {"prompt": "d"},
+    ]
+    edited = alice.put(f"/api/batch-tests/sets/{set_id}", json={"name": " final ", "rows": rows})
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["name"], edited.json()["row_count"]) == ("final", 3)
+    items = alice.get(f"/api/batch-tests/sets/{set_id}").json()["rows"]["items"]
+    assert [(r["position"], r["source_row"], r["prompt"]) for r in items] == [
+        (1, 1, "b2"),
+        (2, 2, "c"),
+        (3, 3, "d"),
+    ]
+    assert (items[0]["reference"], items[0]["system_prompt"], items[0]["tags"]) == (
+        "B",
+        "Be short.",
+        ["x"],
+    )
+
+
+def test_an_edit_with_bad_rows_changes_nothing(alice: httpx.Client) -> None:
+    set_id = make_set(alice, [{"prompt": "keep me"}], "kept")
+    bad = alice.put(
+        f"/api/batch-tests/sets/{set_id}", json={"name": "new", "rows": [{"prompt": "ok"}, {}]}
+    )
+    assert _refused(bad)["details"]["errors"] == [{"row": 2, "message": "prompt is missing"}]
+    empty = alice.put(f"/api/batch-tests/sets/{set_id}", json={"name": "new", "rows": []})
+    assert _refused(empty)["details"]["error_count"] == 1
+    no_name = alice.put(f"/api/batch-tests/sets/{set_id}", json={"name": "", "rows": []})
+    assert no_name.status_code == 422 and no_name.json()["code"] == "validation_error"
+    detail = alice.get(f"/api/batch-tests/sets/{set_id}").json()
+    assert (detail["name"], detail["row_count"]) == ("kept", 1)
+    assert detail["rows"]["items"][0]["prompt"] == "keep me"
+
+
+def test_another_users_set_cannot_be_edited(server: LiveServer, alice: httpx.Client) -> None:
+    set_id = make_set(alice, [{"prompt": "a"}], "mine")
+    server.create_user("carol@example.com")
+    with login(server, "carol@example.com", USER_PASSWORD) as carol:
+        response = carol.put(
+            f"/api/batch-tests/sets/{set_id}", json={"name": "hers", "rows": [{"prompt": "b"}]}
+        )
+        assert response.status_code == 404
+        assert response.json()["code"] == "test_set_not_found"
+    assert alice.get(f"/api/batch-tests/sets/{set_id}").json()["name"] == "mine"

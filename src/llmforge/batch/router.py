@@ -127,6 +127,14 @@ async def get_set(test_set: OwnedSet, session: SessionDep, params: PageParamsDep
     return SetDetail(**_set_read(test_set).model_dump(), rows=page)
 
 
+@router.put("/sets/{set_id}")
+async def replace_set(test_set: OwnedSet, data: SetCreate, session: SessionDep) -> SetRead:
+    """Rename a set and replace all its rows with `{name, rows}` (validated like a new set;
+    it becomes a set built in the page). 409 `test_set_has_runs` once the set has runs."""
+    parsed = await asyncio.to_thread(parsing.parse_rows, data.rows)
+    return _set_read(await service.replace_set(session, test_set, data.name, parsed))
+
+
 @router.delete("/sets/{set_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_set(test_set: OwnedSet, session: SessionDep) -> None:
     """Also deletes the set's runs; refused (409 `test_set_in_use`) while one is active."""

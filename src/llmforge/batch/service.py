@@ -70,6 +70,35 @@ async def create_set(
     test_set = BatchTestSet(user_id=user.id, name=name, source=source, row_count=len(parsed.rows))
     session.add(test_set)
     await session.flush()
+    await _insert_rows(session, test_set, parsed)
+    return test_set
+
+
+async def replace_set(
+    session: AsyncSession, test_set: BatchTestSet, name: str, parsed: ParseResult
+) -> BatchTestSet:
+    """Rename the set and replace all its rows (it becomes a set built in the page). Refused
+    while any run of it exists: their results point at its rows."""
+    ensure_valid(parsed)
+    runs = await session.scalar(
+        select(func.count()).select_from(BatchRun).where(BatchRun.set_id == test_set.id)
+    )
+    if runs:
+        raise Conflict(
+            "This test set has runs whose results refer to its rows: save your changes as a "
+            "new test set, or delete its runs first.",
+            code="test_set_has_runs",
+        )
+    await session.execute(delete(BatchTestRow).where(BatchTestRow.set_id == test_set.id))
+    test_set.name = name
+    test_set.source = "json"
+    test_set.row_count = len(parsed.rows)
+    await session.flush()
+    await _insert_rows(session, test_set, parsed)
+    return test_set
+
+
+async def _insert_rows(session: AsyncSession, test_set: BatchTestSet, parsed: ParseResult) -> None:
     values = [
         {
             "set_id": test_set.id,
@@ -84,7 +113,6 @@ async def create_set(
     ]
     for start in range(0, len(values), 1000):
         await session.execute(insert(BatchTestRow), values[start : start + 1000])
-    return test_set
 
 
 async def owned_set(session: AsyncSession, user: User, set_id: int) -> BatchTestSet:

@@ -384,7 +384,12 @@ export interface paths {
          * @description The set with one page of its rows (`page`, `page_size`).
          */
         get: operations["get_set_api_batch_tests_sets__set_id__get"];
-        put?: never;
+        /**
+         * Replace Set
+         * @description Rename a set and replace all its rows with `{name, rows}` (validated like a new set;
+         *     it becomes a set built in the page). 409 `test_set_has_runs` once the set has runs.
+         */
+        put: operations["replace_set_api_batch_tests_sets__set_id__put"];
         post?: never;
         /**
          * Delete Set
@@ -2815,6 +2820,19 @@ export interface components {
             system_prompt?: string | null;
             /** Title */
             title?: string | null;
+        };
+        /**
+         * SetCreate
+         * @description A set built in the page. Rows are validated like an uploaded file's, with row numbers.
+         */
+        SetCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Rows
+             * @description [{prompt, reference?, system_prompt?, tags?: [..]}]
+             */
+            rows: unknown[];
         };
         /** SetDetail */
         SetDetail: {
@@ -5431,6 +5449,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SetDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    replace_set_api_batch_tests_sets__set_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                set_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetRead"];
                 };
             };
             /** @description Bad Request */
