@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # Base models must lie inside one of these directories (JSON list; default data_dir/models).
     model_roots: list[Path] = []
     serving_infer_backend: Literal["huggingface", "vllm", "sglang"] = "huggingface"
+    serving_max_servers: Annotated[int, Field(ge=1)] = 2
+    serving_ready_timeout_seconds: Annotated[float, Field(gt=0)] = 300.0
+    serving_max_restarts: Annotated[int, Field(ge=0)] = 3
+    serving_restart_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
+    serving_stop_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
 
     @property
     def resolved_database_url(self) -> str:
