@@ -12,6 +12,7 @@ from llmforge import __version__
 from llmforge.admin.router import router as admin_router
 from llmforge.audit.router import router as audit_router
 from llmforge.auth.router import router as auth_router
+from llmforge.base_models.router import router as base_models_router
 from llmforge.batch.router import router as batch_router
 from llmforge.batch.runner import BatchRunner, RunnerServices
 from llmforge.chat.router import router as chat_router
@@ -25,6 +26,8 @@ from llmforge.llm import tokens
 from llmforge.llm.clients import ClientRegistry
 from llmforge.prompts.router import router as prompts_router
 from llmforge.providers.router import router as providers_router
+from llmforge.serving.router import router as model_versions_router
+from llmforge.serving.supervisor import ServingSupervisor, SupervisorServices
 from llmforge.settings import Settings
 from llmforge.spa import mount_spa
 from llmforge.usage.recorder import UsageRecorder
@@ -42,6 +45,8 @@ ROUTERS = (
     batch_router,
     usage_router,
     prompts_router,
+    base_models_router,
+    model_versions_router,
 )
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
@@ -71,7 +76,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         app.state.batch_runner.start()
+        app.state.serving_supervisor = ServingSupervisor(
+            SupervisorServices(
+                settings=settings,
+                box=app.state.secret_box,
+                clients=app.state.llm_clients,
+                factory=app.state.session_factory,
+            )
+        )
+        await app.state.serving_supervisor.start()
         yield
+        await app.state.serving_supervisor.shutdown()
         await app.state.batch_runner.stop()  # the one running now (a test may have replaced it)
         await asyncio.gather(tokenizer, return_exceptions=True)
         await app.state.usage_recorder.stop()

@@ -103,9 +103,9 @@ async def update_base_model(
 
 async def delete_base_model(session: AsyncSession, base_model: BaseModel) -> None:
     """Refused (409) while a model version or a training job still refers to it."""
-    await session.delete(base_model)
     try:
-        await session.flush()
+        async with session.begin_nested():  # a savepoint: the session stays usable
+            await session.delete(base_model)
     except IntegrityError:
         raise Conflict(
             f"Base model '{base_model.name}' is used by model versions or training jobs.",

@@ -1,6 +1,7 @@
 """Model versions: registered by succeeded training jobs (or by an admin from an adapter
 directory), listed by their owners, served and exported through the supervisor."""
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -8,10 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.base_models.models import BaseModel
+from llmforge.base_models.paths import resolve_inside
+from llmforge.base_models.service import check_template, model_directory
 from llmforge.base_models.service import get_base_model as _get_base_model
-from llmforge.core.errors import InvalidInput, NotFound
+from llmforge.core.errors import Conflict, InvalidInput, NotFound
 from llmforge.core.pagination import PageParams, paginate
-from llmforge.serving.models import ModelVersion
+from llmforge.serving import registration
+from llmforge.serving.models import ExportStatus, ModelVersion, ServeStatus
+from llmforge.serving.schemas import VersionCreate
+from llmforge.serving.supervisor import ACTIVE as ACTIVE_STATUSES
+from llmforge.serving.supervisor import export_dir_of
+from llmforge.settings import Settings
 from llmforge.users.models import Role, User
 
 FINETUNING_TYPES = ("lora", "freeze", "full")
@@ -105,3 +113,92 @@ async def list_versions(
     if user.role is not Role.admin:
         statement = statement.where(ModelVersion.user_id == user.id)
     return await paginate(session, statement, params)
+
+
+async def _adapter_directory(settings: Settings, raw: str) -> Path:
+    roots = [*settings.resolved_model_roots, settings.data_dir.resolve()]
+    path = await asyncio.to_thread(resolve_inside, raw, roots, field="adapter_path")
+    if not await asyncio.to_thread((path / "adapter_config.json").is_file):
+        raise InvalidInput(
+            f"adapter_path: {raw} has no adapter_config.json.", code="not_an_adapter_directory"
+        )
+    return path
+
+
+async def create_version(
+    session: AsyncSession, settings: Settings, admin: User, data: VersionCreate
+) -> ModelVersion:
+    """An admin registers an existing adapter (or full model) directory as a version."""
+    base_model = await get_base_model(session, data.base_model_id)
+    if (data.adapter_path is None) == (data.model_path is None):
+        raise InvalidInput(
+            "Give either adapter_path (LoRA, freeze) or model_path (full fine-tune).",
+            code="version_without_weights",
+        )
+    template = check_template(settings, data.template or base_model.template)
+    clash = await session.scalar(
+        select(ModelVersion.id).where(func.lower(ModelVersion.name) == data.name.lower())
+    )
+    if clash is not None:
+        raise Conflict(f"A model version named '{data.name}' exists.", code="version_name_taken")
+    adapter = await _adapter_directory(settings, data.adapter_path) if data.adapter_path else None
+    model = await model_directory(settings, data.model_path) if data.model_path else None
+    return await register_version(
+        session,
+        user_id=admin.id,
+        name=data.name,
+        base_model_id=base_model.id,
+        adapter_path=adapter,
+        model_path=model,
+        template=template,
+        finetuning_type="full" if model is not None else data.finetuning_type,
+        job_id=None,
+    )
+
+
+async def request_serve(session: AsyncSession, settings: Settings, version: ModelVersion) -> None:
+    """Mark the version `starting` (the supervisor takes over after the commit)."""
+    if version.status in ACTIVE_STATUSES or version.status is ServeStatus.stopping:
+        raise Conflict(
+            f"Model version '{version.name}' is already {version.status.value}.",
+            code="already_serving",
+        )
+    active = await session.scalar(
+        select(func.count())
+        .select_from(ModelVersion)
+        .where(ModelVersion.status.in_(ACTIVE_STATUSES))
+    )
+    if (active or 0) >= settings.serving_max_servers:
+        raise Conflict(
+            f"{active} model versions are served already (the limit is "
+            f"{settings.serving_max_servers}); stop one first.",
+            code="too_many_served",
+        )
+    version.status, version.last_error, version.restarts = ServeStatus.starting, None, 0
+    await session.flush()
+
+
+def check_stoppable(version: ModelVersion) -> None:
+    if version.status in (ServeStatus.stopped, ServeStatus.stopping):
+        raise Conflict(f"Model version '{version.name}' is not served.", code="not_serving")
+
+
+async def request_export(session: AsyncSession, settings: Settings, version: ModelVersion) -> None:
+    """Mark the export `running` (the supervisor runs it after the commit)."""
+    if version.adapter_path is None:
+        raise Conflict(
+            "This version is a full model already; there is no adapter to merge.",
+            code="nothing_to_merge",
+        )
+    if version.export_status is ExportStatus.running:
+        raise Conflict("An export of this version is running.", code="export_running")
+    version.export_status, version.export_error = ExportStatus.running, None
+    version.export_dir = str(export_dir_of(settings, version.id))
+    await session.flush()
+
+
+async def delete_version(session: AsyncSession, version: ModelVersion) -> None:
+    """The caller has stopped its processes; its chat provider and model go with it."""
+    await registration.remove(session, version)
+    await session.delete(version)
+    await session.flush()
