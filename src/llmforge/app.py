@@ -30,6 +30,8 @@ from llmforge.serving.router import router as model_versions_router
 from llmforge.serving.supervisor import ServingSupervisor, SupervisorServices
 from llmforge.settings import Settings
 from llmforge.spa import mount_spa
+from llmforge.training.router import router as training_router
+from llmforge.training.scheduler import create_scheduler
 from llmforge.usage.recorder import UsageRecorder
 from llmforge.usage.router import router as usage_router
 from llmforge.users.router import router as users_router
@@ -47,6 +49,7 @@ ROUTERS = (
     prompts_router,
     base_models_router,
     model_versions_router,
+    training_router,
 )
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
@@ -85,7 +88,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         await app.state.serving_supervisor.start()
+        app.state.training_scheduler = None
+        if settings.training_in_process_scheduler:
+            app.state.training_scheduler = create_scheduler(
+                settings, app.state.secret_box, app.state.session_factory
+            )
+            app.state.training_scheduler.start()
         yield
+        if app.state.training_scheduler is not None:
+            await app.state.training_scheduler.stop()  # the processes run on; claims released
         await app.state.serving_supervisor.shutdown()
         await app.state.batch_runner.stop()  # the one running now (a test may have replaced it)
         await asyncio.gather(tokenizer, return_exceptions=True)

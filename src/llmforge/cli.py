@@ -1,4 +1,4 @@
-"""The `llmforge` command: serve, migrate, create-admin, openapi, version."""
+"""The `llmforge` command: serve, worker, migrate, create-admin, openapi, version."""
 
 import asyncio
 import json
@@ -70,6 +70,19 @@ def _announce_admin(email: str, generated_password: str | None) -> None:
         "This password is shown only once: sign in and change it.",
         fg=typer.colors.YELLOW,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run the training scheduler alone (no web server), on the shared database: claims queued
+    jobs and runs them on this host's GPUs (LLMFORGE_TRAINING_GPUS) until stopped."""
+    from llmforge.training.worker import run_worker
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    upgrade(settings)
+    typer.echo("llmforge training worker: waiting for jobs (Ctrl+C stops; jobs keep running)")
+    asyncio.run(run_worker(settings))
 
 
 @app.command()

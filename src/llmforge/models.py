@@ -12,6 +12,7 @@ from llmforge.db import Base
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
 from llmforge.serving.models import ModelVersion
+from llmforge.training.models import JobTransition, LogLine, MetricPointRow, TrainingJob
 from llmforge.usage.models import UsageRecord, UserQuota
 from llmforge.users.models import User
 
@@ -29,13 +30,17 @@ __all__ = [
     "CompareLane",
     "CompareRun",
     "Dataset",
+    "JobTransition",
+    "LogLine",
     "LoginThrottle",
+    "MetricPointRow",
     "Model",
     "ModelVersion",
     "PromptTemplate",
     "PromptTemplateVersion",
     "Provider",
     "RefreshToken",
+    "TrainingJob",
     "UsageRecord",
     "User",
     "UserQuota",

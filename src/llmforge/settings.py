@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     serving_max_restarts: Annotated[int, Field(ge=0)] = 3
     serving_restart_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
     serving_stop_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
+    # Training jobs: "0,1" (GPU ids), "none" (one CPU slot), or empty (ask nvidia-smi).
+    training_gpus: str = ""
+    training_in_process_scheduler: bool = True
+    training_max_running_per_user: Annotated[int, Field(ge=1)] = 2
+    training_max_gpus_per_job: Annotated[int, Field(ge=1)] = 8
+    training_poll_seconds: Annotated[float, Field(gt=0)] = 0.5
+    training_heartbeat_seconds: Annotated[float, Field(gt=0)] = 5.0
+    training_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    training_graceful_stop_seconds: Annotated[float, Field(gt=0)] = 120.0
+    training_kill_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
 
     @property
     def resolved_database_url(self) -> str:
