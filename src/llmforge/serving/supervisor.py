@@ -127,7 +127,7 @@ class ServingSupervisor:
             )
             restart = [v.id for v in versions if self._recover(v)]
         for version_id in restart:
-            self.serve(version_id)
+            await self.serve(version_id)
 
     @staticmethod
     def _recover(version: ModelVersion) -> bool:
@@ -157,7 +157,7 @@ class ServingSupervisor:
         task = self._serving.get(version_id)
         return task is not None and not task.done()
 
-    def serve(self, version_id: int) -> None:
+    async def serve(self, version_id: int) -> None:
         """Start supervising (the caller has set the status to `starting` and committed)."""
         if self.is_running(version_id):
             return
@@ -286,7 +286,7 @@ class ServingSupervisor:
         return child.pid if child is not None else None
 
     # ---- export ---------------------------------------------------------------------------
-    def export(self, version_id: int) -> None:
+    async def export(self, version_id: int) -> None:
         """Start merging (the caller has set export_status `running` and committed)."""
         if (task := self._exports.get(version_id)) is not None and not task.done():
             return
