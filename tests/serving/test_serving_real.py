@@ -47,7 +47,7 @@ def group_alive(pid: int) -> bool:
 
 
 def serving(version: dict[str, Any]) -> bool:
-    return version["status"] == "serving"
+    return bool(version["status"] == "serving")
 
 
 def serve(client: httpx.Client, version_id: int) -> dict[str, Any]:
