@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,17 +115,33 @@ def set_up_chats(base: str, upstream: str, count: int) -> tuple[str, list[int]]:
         return token["access_token"], chats
 
 
+def is_direct_token(line: str) -> bool:
+    """An upstream chunk carrying text (the first chunk only announces the role)."""
+    if not line.startswith("data: {"):
+        return False
+    choices = json.loads(line[6:]).get("choices") or [{}]
+    return bool(choices[0].get("delta", {}).get("content"))
+
+
+def is_llmforge_token(line: str) -> bool:
+    return line == "event: content"
+
+
 async def timed_stream(
-    client: httpx.AsyncClient, url: str, body: dict[str, Any], marker: str, delay: float
+    client: httpx.AsyncClient,
+    url: str,
+    body: dict[str, Any],
+    is_token: Callable[[str], bool],
+    delay: float,
 ) -> tuple[float, float]:
-    """(seconds to the first line containing `marker`, seconds to the end), after `delay`."""
+    """(seconds to the first line carrying a token, seconds to the end), after `delay`."""
     await asyncio.sleep(delay)
     started = time.perf_counter()
     first = None
     async with client.stream("POST", url, json=body) as response:
         response.raise_for_status()
         async for line in response.aiter_lines():
-            if first is None and marker in line:
+            if first is None and is_token(line):
                 first = time.perf_counter() - started
     if first is None:
         raise RuntimeError("the stream carried no content")
@@ -132,7 +149,10 @@ async def timed_stream(
 
 
 async def run_round(
-    targets: list[tuple[str, dict[str, Any]]], headers: dict[str, str], marker: str, ramp: float
+    targets: list[tuple[str, dict[str, Any]]],
+    headers: dict[str, str],
+    is_token: Callable[[str], bool],
+    ramp: float,
 ) -> dict[str, Any]:
     """All streams open together (ramp 0: a burst) or start evenly over `ramp` seconds."""
     limits = httpx.Limits(
@@ -142,7 +162,7 @@ async def run_round(
         started = time.perf_counter()
         results = await asyncio.gather(
             *(
-                timed_stream(client, url, body, marker, ramp * index / len(targets))
+                timed_stream(client, url, body, is_token, ramp * index / len(targets))
                 for index, (url, body) in enumerate(targets)
             ),
             return_exceptions=True,
@@ -223,7 +243,7 @@ def main() -> None:
                         run_round(
                             direct_targets,
                             {"Authorization": f"Bearer {API_KEY}"},
-                            '"content"',
+                            is_direct_token,
                             args.ramp,
                         )
                     )
@@ -233,7 +253,7 @@ def main() -> None:
                         run_round(
                             through_targets,
                             {"Authorization": f"Bearer {token}"},
-                            "event: content",
+                            is_llmforge_token,
                             args.ramp,
                         )
                     )

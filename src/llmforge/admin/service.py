@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.admin.models import AppSetting
@@ -21,10 +22,8 @@ def _defaults(settings: Settings) -> dict[str, Any]:
 
 async def read(session: AsyncSession, settings: Settings) -> AppSettingsRead:
     values = _defaults(settings)
-    for key in values:
-        stored = await session.get(AppSetting, key)
-        if stored is not None:
-            values[key] = stored.value
+    stored = await session.scalars(select(AppSetting).where(AppSetting.key.in_(values)))
+    values.update({setting.key: setting.value for setting in stored})
     return AppSettingsRead.model_validate(values)
 
 

@@ -32,7 +32,7 @@ from llmforge.db import SessionDep
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
 
-def turn_services(
+async def turn_services(
     settings: SettingsDep,
     box: SecretBoxDep,
     clients: LLMClientsDep,

@@ -14,7 +14,7 @@ class ClientInfo:
     user_agent: str | None
 
 
-def client_info(request: Request) -> ClientInfo:
+async def client_info(request: Request) -> ClientInfo:
     agent = request.headers.get("user-agent")
     return ClientInfo(
         ip=request.client.host if request.client else None,

@@ -11,12 +11,12 @@ from llmforge.settings import Settings
 from llmforge.usage.recorder import UsageRecorder
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
+async def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
     return factory
 
@@ -25,12 +25,12 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
 
 
-def get_secret_box(request: Request) -> SecretBox:
+async def get_secret_box(request: Request) -> SecretBox:
     box: SecretBox = request.app.state.secret_box
     return box
 
 
-def get_llm_clients(request: Request) -> ClientRegistry:
+async def get_llm_clients(request: Request) -> ClientRegistry:
     clients: ClientRegistry = request.app.state.llm_clients
     return clients
 
@@ -39,7 +39,7 @@ SecretBoxDep = Annotated[SecretBox, Depends(get_secret_box)]
 LLMClientsDep = Annotated[ClientRegistry, Depends(get_llm_clients)]
 
 
-def get_usage_recorder(request: Request) -> UsageRecorder:
+async def get_usage_recorder(request: Request) -> UsageRecorder:
     recorder: UsageRecorder = request.app.state.usage_recorder
     return recorder
 

@@ -38,19 +38,38 @@ def next_month(now: datetime) -> datetime:
     )
 
 
+@dataclass(frozen=True)
+class Limits:
+    token_limit: int | None
+    cost_limit: Decimal | None
+    is_default: bool
+
+    @property
+    def unlimited(self) -> bool:
+        return self.token_limit is None and self.cost_limit is None
+
+
+async def limits_of(session: AsyncSession, settings: Settings, user_id: int) -> Limits:
+    own = await session.get(UserQuota, user_id)
+    if own is not None:
+        return Limits(own.monthly_token_limit, own.monthly_cost_limit, is_default=False)
+    defaults = await app_settings.read(session, settings)
+    return Limits(
+        defaults.default_monthly_token_limit,
+        defaults.default_monthly_cost_limit,
+        is_default=True,
+    )
+
+
 async def budget_of(
-    session: AsyncSession, settings: Settings, recorder: UsageRecorder, user_id: int
+    session: AsyncSession,
+    settings: Settings,
+    recorder: UsageRecorder,
+    user_id: int,
+    limits: Limits | None = None,
 ) -> Budget:
     now = utcnow()
-    own = await session.get(UserQuota, user_id)
-    if own is None:
-        defaults = await app_settings.read(session, settings)
-        token_limit, cost_limit = (
-            defaults.default_monthly_token_limit,
-            defaults.default_monthly_cost_limit,
-        )
-    else:
-        token_limit, cost_limit = own.monthly_token_limit, own.monthly_cost_limit
+    limits = limits or await limits_of(session, settings, user_id)
     row = (
         await session.execute(
             select(
@@ -61,19 +80,22 @@ async def budget_of(
     ).one()
     pending_tokens, pending_cost = recorder.unwritten(user_id)
     return Budget(
-        token_limit=token_limit,
-        cost_limit=cost_limit,
+        token_limit=limits.token_limit,
+        cost_limit=limits.cost_limit,
         tokens_used=int(row[0]) + pending_tokens,
         cost_used=Decimal(str(row[1])) + pending_cost,
         resets_at=next_month(now),
-        is_default=own is None,
+        is_default=limits.is_default,
     )
 
 
 async def ensure_within_budget(
     session: AsyncSession, settings: Settings, recorder: UsageRecorder, user_id: int
 ) -> None:
-    budget = await budget_of(session, settings, recorder, user_id)
+    limits = await limits_of(session, settings, user_id)
+    if limits.unlimited:  # nothing to add up: the common case costs one or two lookups
+        return
+    budget = await budget_of(session, settings, recorder, user_id, limits)
     wait = max(1, int((budget.resets_at - utcnow()).total_seconds()))
     resets = budget.resets_at.strftime("%Y-%m-%d %H:%M UTC")
     if budget.token_limit is not None and budget.tokens_used >= budget.token_limit:
