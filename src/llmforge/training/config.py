@@ -71,14 +71,14 @@ class Hyperparameters(BaseModel):
     max_samples: Annotated[int | None, Field(ge=1, le=100_000_000)] = None
 
 
-class Preset(BaseModel):
+class TrainingPreset(BaseModel):
     id: str
     method: Method
     hyperparameters: Hyperparameters
 
 
-PRESETS: tuple[Preset, ...] = (
-    Preset(
+PRESETS: tuple[TrainingPreset, ...] = (
+    TrainingPreset(
         id="quick-test",
         method=Method.lora,
         hyperparameters=Hyperparameters(
@@ -91,8 +91,8 @@ PRESETS: tuple[Preset, ...] = (
             lr_scheduler_type="linear",
         ),
     ),
-    Preset(id="lora-standard", method=Method.lora, hyperparameters=Hyperparameters()),
-    Preset(
+    TrainingPreset(id="lora-standard", method=Method.lora, hyperparameters=Hyperparameters()),
+    TrainingPreset(
         id="qlora-low-memory",
         method=Method.qlora4,
         hyperparameters=Hyperparameters(
@@ -104,7 +104,7 @@ PRESETS: tuple[Preset, ...] = (
             lora_dropout=0.05,
         ),
     ),
-    Preset(
+    TrainingPreset(
         id="full-small-model",
         method=Method.full,
         hyperparameters=Hyperparameters(

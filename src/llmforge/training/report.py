@@ -15,7 +15,7 @@ from llmforge.training.schemas import (
     ArtifactRead,
     CurvePoint,
     JobDetail,
-    Report,
+    TrainingReport,
     TransitionRead,
 )
 
@@ -51,7 +51,9 @@ def _tokens_per_second(points: list[MetricPointRow]) -> float | None:
     return rates[-1] if rates else None
 
 
-async def build_report(session: AsyncSession, job: TrainingJob, detail: JobDetail) -> Report:
+async def build_report(
+    session: AsyncSession, job: TrainingJob, detail: JobDetail
+) -> TrainingReport:
     points = await service.metric_points(session, job)
     transitions = await service.transitions(session, job)
     base = await session.get(BaseModel, job.base_model_id)
@@ -65,7 +67,7 @@ async def build_report(session: AsyncSession, job: TrainingJob, detail: JobDetai
     duration = None
     if job.started_at and job.finished_at:
         duration = (job.finished_at - job.started_at).total_seconds()
-    return Report(
+    return TrainingReport(
         job=detail,
         base_model={
             "id": job.base_model_id,
@@ -116,7 +118,7 @@ def _table(rows: list[tuple[str, str]]) -> list[str]:
     return ["| | |", "|---|---|", *(f"| {key} | {value} |" for key, value in rows)]
 
 
-def to_markdown(report: Report) -> str:
+def to_markdown(report: TrainingReport) -> str:
     job = report.job
     lines = [f"# Training report: {job.name} (job {job.id})", ""]
     lines += _table(

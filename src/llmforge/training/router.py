@@ -29,9 +29,9 @@ from llmforge.training.schemas import (
     JobRead,
     LogLineRead,
     MetricRead,
-    Options,
-    Report,
     SwanlabInfo,
+    TrainingOptions,
+    TrainingReport,
     TransitionRead,
 )
 from llmforge.users.models import User
@@ -98,12 +98,14 @@ def _wake(scheduler: SchedulerDep, background: BackgroundTasks) -> None:
 
 
 @router.get("/options")
-async def options(user: CurrentUser, settings: SettingsDep, scheduler: SchedulerDep) -> Options:
+async def options(
+    user: CurrentUser, settings: SettingsDep, scheduler: SchedulerDep
+) -> TrainingOptions:
     """What the create form offers: methods, stages, templates, presets, defaults."""
     slots: dict[str, object] = {"scheduler": "in-process" if scheduler else "workers"}
     if scheduler is not None:
         slots |= {"gpus": scheduler.slots.gpus, "capacity": scheduler.slots.capacity}
-    return Options(
+    return TrainingOptions(
         methods=list(Method),
         stages=list(Stage),
         templates=sorted(TEMPLATES),
@@ -259,7 +261,7 @@ async def download_logs(job: OwnedJob, session: SessionDep) -> Response:
 
 
 @router.get("/jobs/{job_id}/report")
-async def job_report(job: OwnedJob, session: SessionDep) -> Report:
+async def job_report(job: OwnedJob, session: SessionDep) -> TrainingReport:
     return await reports.build_report(session, job, await job_detail(job))
 
 

@@ -3,7 +3,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
-from llmforge.training.config import Hyperparameters, Method, Preset, Stage, SwanlabOptions
+from llmforge.training.config import Hyperparameters, Method, Stage, SwanlabOptions, TrainingPreset
 from llmforge.training.models import CancelMode, JobStatus
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -132,13 +132,13 @@ class LogLineRead(BaseModel):
     created_at: datetime
 
 
-class Options(BaseModel):
+class TrainingOptions(BaseModel):
     """What the create form offers."""
 
     methods: list[Method]
     stages: list[Stage]
     templates: list[str]
-    presets: list[Preset]
+    presets: list[TrainingPreset]
     defaults: Hyperparameters
     swanlab_available: bool
     max_gpus_per_job: int
@@ -158,7 +158,7 @@ class CurvePoint(BaseModel):
     eval_loss: float | None = None
 
 
-class Report(BaseModel):
+class TrainingReport(BaseModel):
     job: JobDetail
     base_model: dict[str, Any]
     dataset: dict[str, Any]
