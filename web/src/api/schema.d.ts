@@ -719,6 +719,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description The user's own datasets, newest first.
+         */
+        get: operations["list_datasets_api_datasets_get"];
+        put?: never;
+        /**
+         * Upload Dataset
+         * @description Upload a dataset: the body is the file (JSON array, JSON Lines or CSV with alpaca
+         *     columns), streamed to disk; over LLMFORGE_DATASET_MAX_BYTES → 413 `dataset_too_large`.
+         *     Every record is checked: any bad one → 422 `invalid_dataset` with `details.errors`
+         *     [{line, message}] (the first 50) and `details.error_count`; a split that leaves nothing to
+         *     train or hold out → 422 `dataset_too_short`. On any error nothing is kept.
+         */
+        post: operations["upload_dataset_api_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Dataset */
+        get: operations["get_dataset_api_datasets__dataset_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Refused (409 `dataset_in_use`) while a pending, queued or running job uses it.
+         */
+        delete: operations["delete_dataset_api_datasets__dataset_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Records
+         * @description One page of the normalized records, in upload order.
+         */
+        get: operations["list_records_api_datasets__dataset_id__records_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{dataset_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stats
+         * @description The statistics; `cutoff_len` recounts the records over another cutoff.
+         */
+        get: operations["get_stats_api_datasets__dataset_id__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/model-versions": {
         parameters: {
             query?: never;
@@ -2135,6 +2224,98 @@ export interface components {
             /** Users Total */
             users_total: number;
         };
+        /** DatasetDetail */
+        DatasetDetail: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Format */
+            format: string;
+            /** Has Preferences */
+            has_preferences: boolean;
+            /** Heldout Count */
+            heldout_count: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Record Count */
+            record_count: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Source Name */
+            source_name: string;
+            /** Split Percent */
+            split_percent: number;
+            /** Split Seed */
+            split_seed: number;
+            stats: components["schemas"]["DatasetStats"];
+            /** Train Count */
+            train_count: number;
+            /** Version */
+            version: number;
+        };
+        /** DatasetRead */
+        DatasetRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /** Format */
+            format: string;
+            /** Has Preferences */
+            has_preferences: boolean;
+            /** Heldout Count */
+            heldout_count: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Record Count */
+            record_count: number;
+            /** Sha256 */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Source Name */
+            source_name: string;
+            /** Split Percent */
+            split_percent: number;
+            /** Split Seed */
+            split_seed: number;
+            /** Train Count */
+            train_count: number;
+            /** Version */
+            version: number;
+        };
+        /** DatasetStats */
+        DatasetStats: {
+            /** Cutoff Len */
+            cutoff_len: number;
+            /** Histogram */
+            histogram: components["schemas"]["HistogramBin"][];
+            /**
+             * Lint
+             * @description broken_alternation, duplicate, empty_answer, over_cutoff
+             */
+            lint: {
+                [key: string]: components["schemas"]["LintFinding"];
+            };
+            /** Mean Turns */
+            mean_turns: number;
+            /** Tokenizer */
+            tokenizer: string;
+            tokens: components["schemas"]["TokenSummary"];
+        };
         /** DiffLine */
         DiffLine: {
             /**
@@ -2193,6 +2374,15 @@ export interface components {
          * @enum {string}
          */
         ExportStatus: "none" | "running" | "succeeded" | "failed";
+        /** HistogramBin */
+        HistogramBin: {
+            /** Count */
+            count: number;
+            /** End */
+            end: number;
+            /** Start */
+            start: number;
+        };
         /**
          * Hyperparameters
          * @description The knobs of a job; every one has a default and a range.
@@ -2525,6 +2715,16 @@ export interface components {
          * @enum {string}
          */
         LaneStatus: "streaming" | "complete" | "interrupted" | "error";
+        /** LintFinding */
+        LintFinding: {
+            /** Count */
+            count: number;
+            /**
+             * Lines
+             * @description Line numbers in the uploaded file (the first 20).
+             */
+            lines: number[];
+        };
         /** LogLineRead */
         LogLineRead: {
             /**
@@ -2861,29 +3061,6 @@ export interface components {
              */
             token_type: "bearer";
         };
-        /**
-         * Options
-         * @description What the create form offers.
-         */
-        Options: {
-            defaults: components["schemas"]["Hyperparameters"];
-            /** Max Gpus Per Job */
-            max_gpus_per_job: number;
-            /** Methods */
-            methods: components["schemas"]["Method"][];
-            /** Presets */
-            presets: components["schemas"]["llmforge__training__config__Preset"][];
-            /** Slots */
-            slots: {
-                [key: string]: unknown;
-            };
-            /** Stages */
-            stages: components["schemas"]["Stage"][];
-            /** Swanlab Available */
-            swanlab_available: boolean;
-            /** Templates */
-            templates: string[];
-        };
         /** Page[AuditEntryRead] */
         Page_AuditEntryRead_: {
             /** Items */
@@ -2899,6 +3076,17 @@ export interface components {
         Page_CompareRunSummary_: {
             /** Items */
             items: components["schemas"]["CompareRunSummary"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[DatasetRead] */
+        Page_DatasetRead_: {
+            /** Items */
+            items: components["schemas"]["DatasetRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -2943,6 +3131,17 @@ export interface components {
         Page_PromptVersionRead_: {
             /** Items */
             items: components["schemas"]["PromptVersionRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[RecordRead] */
+        Page_RecordRead_: {
+            /** Items */
+            items: components["schemas"]["RecordRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -3005,6 +3204,50 @@ export interface components {
         PasswordReset: {
             /** New Password */
             new_password: string;
+        };
+        /** Preset */
+        Preset: {
+            /**
+             * Auth Style
+             * @default bearer
+             * @enum {string}
+             */
+            auth_style: "bearer" | "api-key" | "x-api-key" | "x-goog-api-key" | "none";
+            /** Base Url */
+            base_url: string;
+            /** Docs Url */
+            docs_url: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Notes
+             * @default
+             */
+            notes: string;
+            /**
+             * Protocol
+             * @enum {string}
+             */
+            protocol: "openai" | "anthropic" | "ollama" | "gemini";
+            /**
+             * @default {
+             *       "anthropic_version": "2023-06-01",
+             *       "azure_deployments": false,
+             *       "known_models": [],
+             *       "list_models": true,
+             *       "max_tokens_field": "max_tokens",
+             *       "stream_usage": true,
+             *       "think_tags": true
+             *     }
+             */
+            quirks: components["schemas"]["Quirks"];
+            /**
+             * Requires Api Key
+             * @default true
+             */
+            requires_api_key: boolean;
         };
         /** PreviewRequest */
         PreviewRequest: {
@@ -3359,6 +3602,25 @@ export interface components {
             /** Monthly Token Limit */
             monthly_token_limit?: number | null;
         };
+        /** RecordRead */
+        RecordRead: {
+            /** Heldout */
+            heldout: boolean;
+            /**
+             * Index
+             * @description 1-based position in the dataset.
+             */
+            index: number;
+            /**
+             * Line
+             * @description Line in the uploaded file.
+             */
+            line: number;
+            /** Record */
+            record: {
+                [key: string]: unknown;
+            };
+        };
         /** RefreshSummary */
         RefreshSummary: {
             /** Added */
@@ -3423,46 +3685,6 @@ export interface components {
         RenderResult: {
             /** Text */
             text: string;
-        };
-        /** Report */
-        Report: {
-            /** Artifacts */
-            artifacts: components["schemas"]["ArtifactRead"][];
-            /** Base Model */
-            base_model: {
-                [key: string]: unknown;
-            };
-            /** Best Loss */
-            best_loss: number | null;
-            /** Best Step */
-            best_step: number | null;
-            /** Curve */
-            curve: components["schemas"]["CurvePoint"][];
-            /** Dataset */
-            dataset: {
-                [key: string]: unknown;
-            };
-            /** Duration Seconds */
-            duration_seconds: number | null;
-            /** Eval Loss */
-            eval_loss: number | null;
-            /** Final Loss */
-            final_loss: number | null;
-            job: components["schemas"]["JobDetail"];
-            /** Results */
-            results: {
-                [key: string]: unknown;
-            };
-            /** Samples Per Second */
-            samples_per_second: number | null;
-            /** Steps Per Second */
-            steps_per_second: number | null;
-            /** Tokens Per Second */
-            tokens_per_second: number | null;
-            /** Train Runtime Seconds */
-            train_runtime_seconds: number | null;
-            /** Transitions */
-            transitions: components["schemas"]["TransitionRead"][];
         };
         /** ResultPage */
         ResultPage: {
@@ -3929,6 +4151,21 @@ export interface components {
             token_type: "bearer";
             user: components["schemas"]["UserRead"];
         };
+        /** TokenSummary */
+        TokenSummary: {
+            /** Max */
+            max: number;
+            /** Mean */
+            mean: number;
+            /** Min */
+            min: number;
+            /** P50 */
+            p50: number;
+            /** P95 */
+            p95: number;
+            /** Total */
+            total: number;
+        };
         /** TopUser */
         TopUser: {
             /** Calls */
@@ -3941,6 +4178,76 @@ export interface components {
             tokens: number;
             /** User Id */
             user_id: number | null;
+        };
+        /**
+         * TrainingOptions
+         * @description What the create form offers.
+         */
+        TrainingOptions: {
+            defaults: components["schemas"]["Hyperparameters"];
+            /** Max Gpus Per Job */
+            max_gpus_per_job: number;
+            /** Methods */
+            methods: components["schemas"]["Method"][];
+            /** Presets */
+            presets: components["schemas"]["TrainingPreset"][];
+            /** Slots */
+            slots: {
+                [key: string]: unknown;
+            };
+            /** Stages */
+            stages: components["schemas"]["Stage"][];
+            /** Swanlab Available */
+            swanlab_available: boolean;
+            /** Templates */
+            templates: string[];
+        };
+        /** TrainingPreset */
+        TrainingPreset: {
+            hyperparameters: components["schemas"]["Hyperparameters"];
+            /** Id */
+            id: string;
+            method: components["schemas"]["Method"];
+        };
+        /** TrainingReport */
+        TrainingReport: {
+            /** Artifacts */
+            artifacts: components["schemas"]["ArtifactRead"][];
+            /** Base Model */
+            base_model: {
+                [key: string]: unknown;
+            };
+            /** Best Loss */
+            best_loss: number | null;
+            /** Best Step */
+            best_step: number | null;
+            /** Curve */
+            curve: components["schemas"]["CurvePoint"][];
+            /** Dataset */
+            dataset: {
+                [key: string]: unknown;
+            };
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Eval Loss */
+            eval_loss: number | null;
+            /** Final Loss */
+            final_loss: number | null;
+            job: components["schemas"]["JobDetail"];
+            /** Results */
+            results: {
+                [key: string]: unknown;
+            };
+            /** Samples Per Second */
+            samples_per_second: number | null;
+            /** Steps Per Second */
+            steps_per_second: number | null;
+            /** Tokens Per Second */
+            tokens_per_second: number | null;
+            /** Train Runtime Seconds */
+            train_runtime_seconds: number | null;
+            /** Transitions */
+            transitions: components["schemas"]["TransitionRead"][];
         };
         /** TransitionRead */
         TransitionRead: {
@@ -4113,57 +4420,6 @@ export interface components {
             };
             /** Winner Lane Id */
             winner_lane_id?: number | null;
-        };
-        /** Preset */
-        llmforge__llm__presets__Preset: {
-            /**
-             * Auth Style
-             * @default bearer
-             * @enum {string}
-             */
-            auth_style: "bearer" | "api-key" | "x-api-key" | "x-goog-api-key" | "none";
-            /** Base Url */
-            base_url: string;
-            /** Docs Url */
-            docs_url: string;
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-            /**
-             * Notes
-             * @default
-             */
-            notes: string;
-            /**
-             * Protocol
-             * @enum {string}
-             */
-            protocol: "openai" | "anthropic" | "ollama" | "gemini";
-            /**
-             * @default {
-             *       "anthropic_version": "2023-06-01",
-             *       "azure_deployments": false,
-             *       "known_models": [],
-             *       "list_models": true,
-             *       "max_tokens_field": "max_tokens",
-             *       "stream_usage": true,
-             *       "think_tags": true
-             *     }
-             */
-            quirks: components["schemas"]["Quirks"];
-            /**
-             * Requires Api Key
-             * @default true
-             */
-            requires_api_key: boolean;
-        };
-        /** Preset */
-        llmforge__training__config__Preset: {
-            hyperparameters: components["schemas"]["Hyperparameters"];
-            /** Id */
-            id: string;
-            method: components["schemas"]["Method"];
         };
     };
     responses: never;
@@ -8844,6 +9100,592 @@ export interface operations {
             };
         };
     };
+    list_datasets_api_datasets_get: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DatasetRead_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    upload_dataset_api_datasets_post: {
+        parameters: {
+            query?: {
+                /** @description The file's name: its extension (.json, .jsonl, .csv) picks the parser. */
+                filename?: string;
+                /** @description Defaults to the file name without its extension. */
+                name?: string;
+                description?: string;
+                format?: "auto" | "alpaca" | "sharegpt" | "openai";
+                /** @description Share held out for evaluation. */
+                split_percent?: number;
+                split_seed?: number;
+                /** @description Records longer than this are reported. */
+                cutoff_len?: number;
+                /** @description A base model directory inside the model roots: its tokenizer.json counts the tokens (else an estimate). */
+                base_model_path?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_dataset_api_datasets__dataset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_dataset_api_datasets__dataset_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    list_records_api_datasets__dataset_id__records_get: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number */
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RecordRead_"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_stats_api_datasets__dataset_id__stats_get: {
+        parameters: {
+            query?: {
+                cutoff_len?: number | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetStats"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_versions_api_model_versions_get: {
         parameters: {
             query?: {
@@ -11233,7 +12075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["llmforge__llm__presets__Preset"][];
+                    "application/json": components["schemas"]["Preset"][];
                 };
             };
             /** @description Bad Request */
@@ -13421,7 +14263,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Report"];
+                    "application/json": components["schemas"]["TrainingReport"];
                 };
             };
             /** @description Bad Request */
@@ -13887,7 +14729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Options"];
+                    "application/json": components["schemas"]["TrainingOptions"];
                 };
             };
             /** @description Bad Request */

@@ -73,6 +73,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.batch' },
       },
       {
+        path: 'models',
+        name: 'model-versions',
+        component: () => import('@/views/model-versions/index.vue'),
+        meta: { title: 'nav.models' },
+      },
+      {
         path: 'usage',
         name: 'usage',
         component: () => import('@/views/usage/index.vue'),
