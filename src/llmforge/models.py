@@ -9,6 +9,7 @@ from llmforge.chat.models import ChatMessage, ChatSession
 from llmforge.compare.models import CompareLane, CompareRun
 from llmforge.datasets.models import Dataset
 from llmforge.db import Base
+from llmforge.knowledge.models import KnowledgeBase, KnowledgeDocument
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
 from llmforge.serving.models import ModelVersion
@@ -31,6 +32,8 @@ __all__ = [
     "CompareRun",
     "Dataset",
     "JobTransition",
+    "KnowledgeBase",
+    "KnowledgeDocument",
     "LogLine",
     "LoginThrottle",
     "MetricPointRow",

@@ -25,6 +25,8 @@ class ChatSession(Timestamped, Base):
     system_prompt: Mapped[str] = mapped_column(Text, default="")
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     active_leaf_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    knowledge_base_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    """Knowledge bases searched for every question in this chat."""
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
@@ -71,4 +73,6 @@ class ChatMessage(Base):
     cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 8), default=None)
     finish_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     omitted_messages: Mapped[int] = mapped_column(Integer, default=0)
+    sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    """The knowledge-base passages put into the prompt for this answer, numbered from 1."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
