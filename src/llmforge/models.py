@@ -8,6 +8,7 @@ from llmforge.batch.models import BatchResult, BatchRun, BatchTestRow, BatchTest
 from llmforge.chat.models import ChatMessage, ChatSession
 from llmforge.compare.models import CompareLane, CompareRun
 from llmforge.datasets.models import Dataset
+from llmforge.dify.models import DifyApp, DifyChatSession, DifyCompareLane
 from llmforge.db import Base
 from llmforge.knowledge.models import KnowledgeBase, KnowledgeDocument
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
@@ -31,6 +32,9 @@ __all__ = [
     "CompareLane",
     "CompareRun",
     "Dataset",
+    "DifyApp",
+    "DifyChatSession",
+    "DifyCompareLane",
     "JobTransition",
     "KnowledgeBase",
     "KnowledgeDocument",
