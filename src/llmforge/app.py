@@ -21,7 +21,13 @@ from llmforge.core.errors import ErrorResponse, error_response, install_error_ha
 from llmforge.core.metrics import metrics_endpoint
 from llmforge.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from llmforge.core.security import SecretBox
+from llmforge.datasets.router import UPLOAD_PATH
+from llmforge.datasets.router import router as datasets_router
 from llmforge.db import create_engine, create_session_factory
+from llmforge.knowledge.embedding import KnowledgeServices
+from llmforge.knowledge.ingestion import Ingestor
+from llmforge.knowledge.router import router as knowledge_router
+from llmforge.knowledge.store import VectorStore
 from llmforge.llm import tokens
 from llmforge.llm.clients import ClientRegistry
 from llmforge.prompts.router import router as prompts_router
@@ -47,9 +53,11 @@ ROUTERS = (
     batch_router,
     usage_router,
     prompts_router,
+    datasets_router,
     base_models_router,
     model_versions_router,
     training_router,
+    knowledge_router,
 )
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
@@ -88,6 +96,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         )
         await app.state.serving_supervisor.start()
+        app.state.vector_store = VectorStore(settings)  # embedded: one client per process
+        app.state.knowledge_services = KnowledgeServices(
+            settings=settings,
+            box=app.state.secret_box,
+            clients=app.state.llm_clients,
+            recorder=app.state.usage_recorder,
+            factory=app.state.session_factory,
+        )
+        app.state.knowledge_ingestor = Ingestor(
+            app.state.knowledge_services, app.state.vector_store
+        )
+        app.state.knowledge_ingestor.start()
         app.state.training_scheduler = None
         if settings.training_in_process_scheduler:
             app.state.training_scheduler = create_scheduler(
@@ -98,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.training_scheduler is not None:
             await app.state.training_scheduler.stop()  # the processes run on; claims released
         await app.state.serving_supervisor.shutdown()
+        await app.state.knowledge_ingestor.stop()  # unfinished documents are queued again
+        await app.state.vector_store.close()
         await app.state.batch_runner.stop()  # the one running now (a test may have replaced it)
         await asyncio.gather(tokenizer, return_exceptions=True)
         await app.state.usage_recorder.stop()
@@ -114,7 +136,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.secret_box = SecretBox(settings.secrets["encryption_key"])
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        exempt_paths=(UPLOAD_PATH,),
+    )
     app.add_middleware(RequestContextMiddleware)
     for router in ROUTERS:
         app.include_router(router)

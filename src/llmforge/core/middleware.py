@@ -4,6 +4,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Collection
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -72,15 +73,17 @@ class BodySizeLimitMiddleware:
     """Refuse bodies over the limit with 413.
 
     A declared Content-Length is checked up front (the server holds the client to it); a
-    chunked body is read ahead up to the limit and replayed to the application.
+    chunked body is read ahead up to the limit and replayed to the application. Paths in
+    `exempt_paths` stream their body to disk and enforce their own limit.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt_paths: Collection[str] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt_paths = frozenset(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

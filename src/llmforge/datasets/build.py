@@ -54,12 +54,16 @@ def _invalid(errors: list[reader.LineError]) -> InvalidInput:
     )
 
 
-def _detect(items: list[reader.Item]) -> formats.Format:
+def _detect(items: list[reader.Item], errors: list[reader.LineError]) -> formats.Format:
+    """The format of the first record that fits one; with none, the file's own errors when it
+    has some."""
     for item in items:
         if not isinstance(item, reader.LineError):
             found = formats.detect(item[1])
             if found is not None:
                 return found
+    if errors:
+        raise _invalid(errors)
     raise InvalidInput(
         "Could not recognize the format: records need 'instruction'/'output' (alpaca), "
         "'conversations' with from/value (sharegpt) or 'messages' with role/content (openai).",
@@ -75,9 +79,11 @@ def validate(
     with path.open("rb") as source:
         container = reader.container_of(options.filename, source.read(64))
     items = list(reader.read(path, container))
-    fmt = options.format or _detect(items)
-    preferences = any(formats.has_preferences(i[1]) for i in items if isinstance(i, tuple))
+    if not items:
+        raise InvalidInput("The file holds no records.", code="empty_dataset")
     errors = [item for item in items if isinstance(item, reader.LineError)]
+    fmt = options.format or _detect(items, errors)
+    preferences = any(formats.has_preferences(i[1]) for i in items if isinstance(i, tuple))
     records: list[tuple[int, dict[str, Any]]] = []
     for item in items:
         if isinstance(item, tuple):
@@ -87,8 +93,6 @@ def validate(
                 errors.append(reader.LineError(item[0], str(exc)))
     if errors:
         raise _invalid(sorted(errors, key=lambda error: error.line))
-    if not records:
-        raise InvalidInput("The file holds no records.", code="empty_dataset")
     return fmt, preferences, records
 
 

@@ -106,7 +106,11 @@ def _alpaca(record: dict[str, Any], preferences: bool) -> dict[str, Any]:
 
 
 def _messages(record: dict[str, Any], fmt: Format) -> list[dict[str, Any]]:
-    key = "messages" if "messages" in record else "conversations"
+    key, other = (
+        ("conversations", "messages") if fmt == "sharegpt" else ("messages", "conversations")
+    )
+    if key not in record and other in record:
+        key = other
     messages = record.get(key)
     if not isinstance(messages, list) or not messages:
         raise RecordError(f"'{key}' must be a non-empty list of messages.")

@@ -49,7 +49,7 @@ def _jsonl(path: Path) -> Iterator[Item]:
                 yield text
             elif text.strip():
                 try:
-                    yield line, json.loads(text)
+                    yield line, json.loads(text.rstrip("\r\n"))
                 except json.JSONDecodeError as exc:
                     yield LineError(line, f"Invalid JSON: {exc.msg} (column {exc.colno}).")
 

@@ -136,26 +136,38 @@ async def dataset_stats(dataset: Dataset, data_dir: Path, cutoff_len: int | None
     return await anyio.to_thread.run_sync(_restat, dataset, path, cutoff_len)
 
 
-async def ensure_not_in_use(session: AsyncSession, dataset_id: int) -> None:
-    """Conflict (`dataset_in_use`) while a training job that is pending, queued or running uses
-    the dataset. The jobs table belongs to the training module; it is looked up in the
-    metadata so this module does not import it."""
+async def _job_count(session: AsyncSession, dataset_id: int, statuses: tuple[str, ...]) -> int:
+    """Training jobs on the dataset (in `statuses`, or any when empty). The jobs table belongs
+    to the training module; it is looked up in the metadata so this module does not import it."""
     from llmforge.models import Base
 
     jobs = Base.metadata.tables.get("training_jobs")
     if jobs is None:
-        return
-    active = await session.scalar(
-        select(func.count())
-        .select_from(jobs)
-        .where(jobs.c.dataset_id == dataset_id, jobs.c.status.in_(ACTIVE_JOB_STATUSES))
-    )
+        return 0
+    statement = select(func.count()).select_from(jobs).where(jobs.c.dataset_id == dataset_id)
+    if statuses:
+        statement = statement.where(jobs.c.status.in_(statuses))
+    return await session.scalar(statement) or 0
+
+
+async def ensure_not_in_use(session: AsyncSession, dataset_id: int) -> None:
+    """Conflict `dataset_in_use` while a training job that is pending, queued or running uses
+    the dataset; `dataset_has_jobs` while finished jobs still refer to it (their retry, resume
+    and report need it)."""
+    active = await _job_count(session, dataset_id, ACTIVE_JOB_STATUSES)
     if active:
         raise Conflict(
             "A training job that is pending, queued or running uses this dataset: cancel it or "
             "let it finish first.",
             code="dataset_in_use",
             details={"active_jobs": active},
+        )
+    finished = await _job_count(session, dataset_id, ())
+    if finished:
+        raise Conflict(
+            f"{finished} finished training job(s) refer to this dataset: delete them first.",
+            code="dataset_has_jobs",
+            details={"jobs": finished},
         )
 
 
