@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     training_graceful_stop_seconds: Annotated[float, Field(gt=0)] = 120.0
     training_kill_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
 
+    # Knowledge bases: embedded Qdrant under data_dir/qdrant unless a server URL is given.
+    qdrant_url: str = ""
+    qdrant_api_key: SecretStr | None = None
+    knowledge_max_document_bytes: Annotated[int, Field(gt=0)] = 8 * 1024 * 1024
+    knowledge_embed_batch_size: Annotated[int, Field(ge=1, le=2048)] = 32
+    knowledge_max_concurrent_ingestions: Annotated[int, Field(ge=1)] = 2
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -14,7 +14,8 @@ thread. Use it as a context manager (or through a pytest fixture) and steer it w
 
 Switches (FakeBehaviour): reply / reasoning text, exact `chunks` or `chunk_size`, token delay,
 first-byte delay, `disconnect_after` N streamed events, forced `fail_status` (401/404/429/500
-with the provider's own error body, optionally only `fail_times` times), `garbage` (non-JSON
+with the provider's own error body, optionally only `fail_times` times, or only after
+`fail_after` good requests), `garbage` (non-JSON
 bodies), `omit_usage`, `reasoning_field` (OpenAI: "reasoning_content" or "reasoning"),
 the served `models` and the `usage` numbers reported.
 """
@@ -55,6 +56,8 @@ class FakeBehaviour:
     disconnect_after: int | None = None
     fail_status: int | None = None
     fail_times: int | None = None
+    fail_after: int = 0
+    """Let this many requests through before `fail_status` applies (a failure midway)."""
     garbage: bool = False
     omit_usage: bool = False
     models: list[str] = field(default_factory=lambda: ["fake-chat", "fake-embed"])
@@ -70,6 +73,9 @@ class FakeBehaviour:
     def take_failure(self) -> int | None:
         """The status to fail this request with, counting down `fail_times`."""
         if self.fail_status is None or self.fail_times == 0:
+            return None
+        if self.fail_after > 0:
+            self.fail_after -= 1
             return None
         if self.fail_times is not None:
             self.fail_times -= 1
