@@ -73,6 +73,30 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.batch' },
       },
       {
+        path: 'training',
+        name: 'training',
+        component: () => import('@/views/training/index.vue'),
+        meta: { title: 'nav.training' },
+      },
+      {
+        path: 'training/new',
+        name: 'training-new',
+        component: () => import('@/views/training/create.vue'),
+        meta: { title: 'training.newJob' },
+      },
+      {
+        path: 'training/:id(\\d+)',
+        name: 'training-job',
+        component: () => import('@/views/training/detail.vue'),
+        meta: { title: 'nav.training' },
+      },
+      {
+        path: 'training/:id(\\d+)/report',
+        name: 'training-report',
+        component: () => import('@/views/training/report.vue'),
+        meta: { title: 'training.report' },
+      },
+      {
         path: 'models',
         name: 'model-versions',
         component: () => import('@/views/model-versions/index.vue'),
