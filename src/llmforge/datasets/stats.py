@@ -98,7 +98,7 @@ def token_summary(lengths: Sequence[int]) -> dict[str, Any]:
     return {
         "min": ordered[0] if ordered else 0,
         "max": ordered[-1] if ordered else 0,
-        "mean": round(sum(ordered) / len(ordered), 1) if ordered else 0.0,
+        "mean": round(sum(ordered) / len(ordered), 2) if ordered else 0.0,
         "p50": _percentile(ordered, 0.5),
         "p95": _percentile(ordered, 0.95),
         "total": sum(ordered),
