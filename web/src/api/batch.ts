@@ -1,4 +1,4 @@
-import { authorizedFetch, http, toApiError, type RequestOptions } from './http'
+import { authorizedFetch, http, request, toApiError, type RequestOptions } from './http'
 import type {
   BatchResultPage,
   BatchRunCreate,
@@ -11,6 +11,19 @@ import type {
 } from './types'
 
 export type BatchExportFormat = 'csv' | 'json'
+
+/** One row of a test set built in the page; empty optional fields are left out. */
+export interface BatchRowBody {
+  prompt: string
+  reference?: string
+  system_prompt?: string
+  tags?: string[]
+}
+
+export interface BatchSetBody {
+  name: string
+  rows: BatchRowBody[]
+}
 
 function filenameFrom(disposition: string | null, fallback: string): string {
   const match = disposition?.match(/filename\*?=(?:UTF-8'')?"?([^";]+)"?/i)
@@ -36,6 +49,11 @@ export const batchApi = {
     if (!res.ok) throw await toApiError(res)
     return (await res.json()) as BatchSetRead
   },
+  /** Create a set from rows built in the page. No toast: a 422 lists row-numbered problems. */
+  createSet: (body: BatchSetBody) => http.post<BatchSetRead>(`${BASE}/sets`, body, { toast: false }),
+  /** Rename a set and replace its rows (409 `test_set_has_runs` once it has runs). No toast. */
+  replaceSet: (id: number, body: BatchSetBody) =>
+    request<BatchSetRead>('PUT', `${BASE}/sets/${id}`, { body, toast: false }),
   deleteSet: (id: number) => http.delete(`${BASE}/sets/${id}`),
   listRuns: (page = 1, pageSize = 50, setId?: number) =>
     http.get<BatchRunPage>(`${BASE}/runs`, { query: { page, page_size: pageSize, set_id: setId } }),

@@ -218,6 +218,7 @@ export function useBatch() {
     results,
     resultsPage,
     upload,
+    loadSets,
     deleteSet,
     startRun,
     cancelRun,
