@@ -1,13 +1,15 @@
 """Async database access: engine, the request-scoped session that owns the transaction, Base."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -88,16 +90,51 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
         yield session
 
 
+_SQLITE_WRITERS: WeakKeyDictionary[Engine, asyncio.Lock] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def one_writer(session: AsyncSession) -> AsyncIterator[None]:
+    """Queue this process's writers to an SQLite database, in order; write and commit inside.
+
+    SQLite takes one writer at a time and makes the others sleep and retry in their threads
+    (busy_timeout); under a burst of chat streams those sleeps add up to seconds and end in
+    "database is locked". Waiting here costs nothing until the lock is free. The session takes
+    its connection before it queues, so no one waits for the pool while holding the turn.
+    PostgreSQL writes concurrently, so there it only takes the connection.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    async with _SQLITE_WRITERS.setdefault(connection.sync_engine, asyncio.Lock()):
+        yield
+
+
+@asynccontextmanager
+async def write_transaction(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """`transaction` for the hot write paths: writes and commit happen under `one_writer`."""
+    async with factory() as session, one_writer(session), _committed(session):
+        yield session
+
+
+@asynccontextmanager
+async def _committed(session: AsyncSession) -> AsyncIterator[None]:
+    try:
+        yield
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session: commit when the handler succeeds, roll back when it raises."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    async with factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    async with factory() as session, _committed(session):
+        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

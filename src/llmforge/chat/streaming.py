@@ -22,7 +22,8 @@ from llmforge.chat.schemas import MessageRead
 from llmforge.chat.service import MessageTree, session_messages, title_from, touch
 from llmforge.core.errors import InvalidInput, NotFound
 from llmforge.core.security import SecretBox
-from llmforge.db import transaction
+from llmforge.db import one_writer, write_transaction
+from llmforge.dify.chat import chat_target
 from llmforge.llm import (
     ChatMessage as LLMMessage,
 )
@@ -86,6 +87,20 @@ def _history(tree: MessageTree, parent_id: int | None) -> list[LLMMessage]:
     ]
 
 
+async def _target(
+    session: AsyncSession, user: User, chat: ChatSession, spec: TurnSpec, services: TurnServices
+) -> tuple[Model, Provider, LLMClient]:
+    """The Dify app this chat talks to, or else the model chosen for this answer."""
+    dify = await chat_target(session, user, chat, services.box, services.clients, services.factory)
+    if dify is not None:
+        return dify.model, dify.provider, dify.client
+    model_id = spec.model_id or chat.model_id
+    if model_id is None:
+        raise InvalidInput("Choose a model for this chat first.", code="model_required")
+    model, provider = await usable_model(session, user, model_id)
+    return model, provider, client_for(provider, services.box, services.clients)
+
+
 async def start_turn(
     session: AsyncSession,
     user: User,
@@ -93,10 +108,7 @@ async def start_turn(
     spec: TurnSpec,
     services: TurnServices,
 ) -> Turn:
-    model_id = spec.model_id or chat.model_id
-    if model_id is None:
-        raise InvalidInput("Choose a model for this chat first.", code="model_required")
-    model, provider = await usable_model(session, user, model_id)
+    model, provider, client = await _target(session, user, chat, spec, services)
     await ensure_within_budget(session, services.settings, services.recorder, user.id)
     tree = MessageTree(await session_messages(session, chat))
     if spec.parent_id is not None and spec.parent_id not in tree.by_id:
@@ -108,14 +120,15 @@ async def start_turn(
     fitting, omitted = await fit_context(
         chat.system_prompt, history, model.context_length, parameters.max_tokens
     )
-    user_message, answer = await _store_messages(session, chat, spec, model, provider, omitted)
-    chat.active_leaf_id = answer.id
-    await session.flush()
+    async with one_writer(session):  # written and committed before the stream starts
+        user_message, answer = await _store_messages(session, chat, spec, model, provider, omitted)
+        chat.active_leaf_id = answer.id
+        await session.commit()
     return Turn(
         user_id=user.id,
         model=model,
         provider=provider,
-        client=client_for(provider, services.box, services.clients),
+        client=client,
         request=_request(model, chat.system_prompt, fitting, parameters),
         user_message=_read(user_message, tree) if user_message else None,
         answer_id=answer.id,
@@ -204,7 +217,7 @@ async def _save(
             status=status.value,
         )
     )
-    async with transaction(services.factory) as session:
+    async with write_transaction(services.factory) as session:
         message = await session.get_one(ChatMessage, turn.answer_id)
         message.content = content
         message.reasoning = answer.reasoning_text

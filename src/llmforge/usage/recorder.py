@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from llmforge.db import transaction, utcnow
+from llmforge.db import utcnow, write_transaction
 from llmforge.usage.models import UsageRecord, UsageSource
 
 logger = logging.getLogger("llmforge.usage")
@@ -82,7 +82,7 @@ class UsageRecorder:
     async def _insert(self, entries: Iterable[UsageEntry]) -> None:
         now = utcnow()
         rows = [{**asdict(entry), "created_at": now} for entry in entries]
-        async with transaction(self._factory) as session:
+        async with write_transaction(self._factory) as session:
             await session.execute(insert(UsageRecord), rows)
 
     async def _run(self) -> None:
