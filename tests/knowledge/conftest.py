@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.knowledge.models import KnowledgeBase
 from llmforge.knowledge.store import collection_name
-
 from tests.chat_fixtures import register_model
 from tests.conftest import LiveServer
 from tests.fakes.openai import FakeOpenAI
@@ -39,9 +38,9 @@ def embeddings_python() -> Path:
 def minilm_url() -> Iterator[str]:
     """The real all-MiniLM-L6-v2 behind scripts/embeddings/server.py on loopback (base /v1)."""
     port = free_port()
+    server = REPO_ROOT / "scripts" / "embeddings" / "server.py"
     process = subprocess.Popen(
-        [str(embeddings_python()), str(REPO_ROOT / "scripts/embeddings/server.py")]
-        + ["--port", str(port)],
+        [str(embeddings_python()), str(server), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
