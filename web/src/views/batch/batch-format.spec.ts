@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@/api/http'
-import { formatEta, isActiveRun, meanScore, progressPercent, progressStatus, uploadProblems } from './batch-format'
+import { cellScores, formatEta, isActiveRun, meanScore, progressPercent, progressStatus, uploadProblems } from './batch-format'
 import { scorersBody, newScorer } from './use-batch'
 
 describe('upload problems', () => {
@@ -77,5 +77,23 @@ describe('scorers and scores', () => {
     }
     expect(meanScore({ ...base, scores: { exact: 1, contains: 0.5, judge: null } })).toBe(0.75)
     expect(meanScore({ ...base, scores: {} })).toBeNull()
+  })
+})
+
+describe('cell scores', () => {
+  it('lists each scorer with its score, verdict and reason', () => {
+    expect(
+      cellScores({
+        judge: { score: 4, passed: null, reason: 'Close enough.' },
+        similarity: { score: 0.83333, passed: true, reason: null },
+        regex: { score: null, passed: null, reason: '  ' },
+        legacy: 1,
+      }),
+    ).toEqual([
+      { name: 'judge', score: 4, passed: null, reason: 'Close enough.' },
+      { name: 'similarity', score: 0.833, passed: true, reason: null },
+      { name: 'regex', score: null, passed: null, reason: null },
+      { name: 'legacy', score: 1, passed: null, reason: null },
+    ])
   })
 })

@@ -81,3 +81,27 @@ export function summaryBarOption(names: string[], values: (number | null)[], nam
     series: [{ type: 'bar', name, data: values.map((v) => v ?? 0), barMaxWidth: 40 }],
   }
 }
+
+export interface CellScore {
+  name: string
+  /** Rounded to 3 decimals; null when the scorer could not score the answer. */
+  score: number | null
+  passed: boolean | null
+  /** Why (the LLM judge's reason, or why nothing was scored); null when none was given. */
+  reason: string | null
+}
+
+/** A cell's `scores` ({name: {score, passed, reason}}) as a list, in the run's scorer order. */
+export function cellScores(scores: Record<string, unknown>): CellScore[] {
+  return Object.entries(scores).map(([name, value]) => {
+    const entry = (value && typeof value === 'object' ? value : { score: value }) as {
+      score?: unknown
+      passed?: unknown
+      reason?: unknown
+    }
+    const score = typeof entry.score === 'number' ? Math.round(entry.score * 1000) / 1000 : null
+    const passed = typeof entry.passed === 'boolean' ? entry.passed : null
+    const reason = typeof entry.reason === 'string' && entry.reason.trim() ? entry.reason : null
+    return { name, score, passed, reason }
+  })
+}
