@@ -1,9 +1,15 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from llmforge.training.models import JobStatus, TrainingJob
+from llmforge.users.models import User
+from tests.conftest import LiveServer
 from tests.fakes.openai import FakeOpenAI
 from tests.sse import collect
+from tests.training.helpers import add_base_model, add_dataset
 from tests.usage.test_usage_and_quotas import my_usage
 
 
@@ -40,3 +46,31 @@ def test_dashboard_counts_people_conversations_usage_and_provider_health(
     ).json()
     assert future["totals"]["calls"] == 0 and future["providers"] == []
     assert alice.get("/api/admin/dashboard").status_code == 403
+
+
+def test_dashboard_counts_training_jobs_by_state(
+    server: LiveServer, admin: httpx.Client, alice: httpx.Client
+) -> None:
+    base_model_id = add_base_model(server)
+    dataset_id = add_dataset(server, "alice@example.com")
+    states = [JobStatus.queued, JobStatus.succeeded, JobStatus.succeeded, JobStatus.failed]
+
+    async def add_jobs(session: Any) -> None:
+        user_id = await session.scalar(select(User.id).where(User.email == "alice@example.com"))
+        session.add_all(
+            TrainingJob(
+                user_id=user_id,
+                name=f"job {index}",
+                base_model_id=base_model_id,
+                dataset_id=dataset_id,
+                method="lora",
+                stage="sft",
+                template="smollm2",
+                status=state,
+            )
+            for index, state in enumerate(states)
+        )
+
+    server.db(add_jobs)
+    board = admin.get("/api/admin/dashboard").json()
+    assert board["training_jobs_by_state"] == {"queued": 1, "succeeded": 2, "failed": 1}

@@ -1,4 +1,5 @@
-"""The admin dashboard's numbers: people, conversations, tokens and cost, provider health."""
+"""The admin dashboard's numbers: people, conversations, tokens and cost, provider health,
+training jobs."""
 
 import statistics
 from collections import defaultdict
@@ -9,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.chat.models import ChatMessage, ChatSession
+from llmforge.training.models import TrainingJob
 from llmforge.usage import service as usage
 from llmforge.usage.models import UsageRecord
 from llmforge.users.models import User
@@ -101,6 +103,18 @@ async def provider_health(
     ]
 
 
+async def training_jobs_by_state(
+    session: AsyncSession, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Jobs created in the range, by the state they are in now."""
+    rows = await session.execute(
+        select(TrainingJob.status, func.count())
+        .where(TrainingJob.created_at >= since, TrainingJob.created_at < until)
+        .group_by(TrainingJob.status)
+    )
+    return {status.value: count for status, count in rows.tuples()}
+
+
 async def dashboard(
     session: AsyncSession, since: datetime, until: datetime, now: datetime
 ) -> dict[str, Any]:
@@ -113,5 +127,5 @@ async def dashboard(
         "by_day_and_model": await usage.by_model(session, since, until, daily=True),
         "top_users": await top_users(session, since, until),
         "providers": await provider_health(session, since, until),
-        "training_jobs_by_state": {},
+        "training_jobs_by_state": await training_jobs_by_state(session, since, until),
     }

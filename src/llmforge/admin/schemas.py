@@ -49,4 +49,4 @@ class Dashboard(BaseModel):
     top_users: list[TopUser]
     providers: list[ProviderHealth]
     training_jobs_by_state: dict[str, int]
-    """Filled once training exists."""
+    """Jobs created in the range, by their state now."""
