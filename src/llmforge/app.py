@@ -24,6 +24,7 @@ from llmforge.core.security import SecretBox
 from llmforge.datasets.router import UPLOAD_PATH
 from llmforge.datasets.router import router as datasets_router
 from llmforge.db import create_engine, create_session_factory
+from llmforge.dify.router import router as dify_router
 from llmforge.knowledge.embedding import KnowledgeServices
 from llmforge.knowledge.ingestion import Ingestor
 from llmforge.knowledge.router import router as knowledge_router
@@ -58,6 +59,7 @@ ROUTERS = (
     model_versions_router,
     training_router,
     knowledge_router,
+    dify_router,
 )
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)

@@ -29,9 +29,7 @@ class DifyApp(Timestamped, Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     base_url: Mapped[str] = mapped_column(String(500))
-    app_type: Mapped[DifyAppType] = mapped_column(
-        Enum(DifyAppType, native_enum=False, length=16)
-    )
+    app_type: Mapped[DifyAppType] = mapped_column(Enum(DifyAppType, native_enum=False, length=16))
     api_key_encrypted: Mapped[str] = mapped_column(String(2000))
     api_key_hint: Mapped[str] = mapped_column(String(32))
     input_variable: Mapped[str] = mapped_column(String(64), default="query")

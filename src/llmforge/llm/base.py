@@ -7,7 +7,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-WireProtocol = Literal["openai", "anthropic", "ollama", "gemini"]
+WireProtocol = Literal["openai", "anthropic", "ollama", "gemini", "dify"]
 AuthStyle = Literal["bearer", "api-key", "x-api-key", "x-goog-api-key", "none"]
 MaxTokensField = Literal["max_tokens", "max_completion_tokens"]
 ErrorKind = Literal[
