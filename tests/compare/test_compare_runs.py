@@ -317,3 +317,22 @@ def test_bad_input_is_refused_and_nothing_is_stored(
     assert all(chat_requests(fake) == [] for fake in upstreams)
     as_admin = compare(admin, {"prompt": "Hi", "lanes": [{"model_id": medium}] * 2})
     assert done_run(as_admin)["lanes"][0]["status"] == "complete"  # visible to admins
+
+
+def test_each_lane_sends_its_own_parameters_upstream(
+    alice: httpx.Client, upstreams: list[FakeOpenAI], model_ids: list[int]
+) -> None:
+    body = lanes_body(model_ids, system_prompt="Answer in one word.")
+    body["lanes"][0]["parameters"] = {"temperature": 0.1, "max_tokens": 64}
+    body["lanes"][1]["parameters"] = {"temperature": 1.3, "top_p": 0.5}
+    done_run(compare(alice, body))
+    sent = [chat_requests(fake)[-1].body for fake in upstreams]
+    assert [(s.get("temperature"), s.get("top_p")) for s in sent] == [
+        (0.1, None),
+        (1.3, 0.5),
+        (None, None),
+    ]
+    assert sent[0].get("max_tokens", sent[0].get("max_completion_tokens")) == 64
+    assert all(
+        s["messages"][0] == {"role": "system", "content": "Answer in one word."} for s in sent
+    )
