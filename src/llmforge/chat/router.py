@@ -28,6 +28,8 @@ from llmforge.core.deps import (
 )
 from llmforge.core.errors import InvalidInput
 from llmforge.db import SessionDep
+from llmforge.knowledge.deps import KnowledgeServicesDep, StoreDep
+from llmforge.knowledge.grounding import Knowledge
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 
@@ -38,8 +40,12 @@ async def turn_services(
     clients: LLMClientsDep,
     recorder: UsageRecorderDep,
     factory: SessionFactoryDep,
+    knowledge: KnowledgeServicesDep,
+    store: StoreDep,
 ) -> streaming.TurnServices:
-    return streaming.TurnServices(settings, box, clients, recorder, factory)
+    return streaming.TurnServices(
+        settings, box, clients, recorder, factory, Knowledge(knowledge, store)
+    )
 
 
 TurnServicesDep = Annotated[streaming.TurnServices, Depends(turn_services)]
@@ -128,7 +134,8 @@ async def send_message(
     services: TurnServicesDep,
 ) -> EventSourceResponse:
     """Stream the answer as Server-Sent Events: `message` (stored ids), `context`, `reasoning`,
-    `content`, `usage`, `error`, and finally `done` with the stored answer."""
+    `content`, `usage`, `error`, and finally `done` with the stored answer. A chat with knowledge
+    bases also sends `sources` (the numbered passages given to the model) before the answer."""
     chat = await service.owned_session(session, user, session_id)
     parent_id = body.parent_id if body.parent_id is not None else chat.active_leaf_id
     spec = streaming.TurnSpec(

@@ -5,11 +5,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from llmforge.chat.models import MessageRole, MessageStatus
+from llmforge.knowledge.schemas import Source
 from llmforge.providers.schemas import ModelParameters
 
 MAX_MESSAGE_CHARS = 100_000
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SystemPrompt = Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)]
+KnowledgeBaseIds = Annotated[list[int], Field(max_length=10)]
 MessageText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
 ]
@@ -20,6 +22,7 @@ class SessionCreate(BaseModel):
     model_id: int | None = None
     system_prompt: SystemPrompt = ""
     parameters: ModelParameters = ModelParameters()
+    knowledge_base_ids: KnowledgeBaseIds = []
 
 
 class SessionUpdate(BaseModel):
@@ -28,6 +31,8 @@ class SessionUpdate(BaseModel):
     model_id: int | None = None
     system_prompt: SystemPrompt | None = None
     parameters: ModelParameters | None = None
+    knowledge_base_ids: KnowledgeBaseIds | None = None
+    """Searched for every question; [] turns knowledge off."""
 
 
 class SessionRead(BaseModel):
@@ -39,6 +44,7 @@ class SessionRead(BaseModel):
     model_id: int | None
     system_prompt: str
     parameters: dict[str, Any]
+    knowledge_base_ids: list[int]
     created_at: datetime
     updated_at: datetime
     last_message_at: datetime
@@ -66,6 +72,8 @@ class MessageRead(BaseModel):
     cost: Decimal | None
     finish_reason: str | None
     omitted_messages: int
+    sources: list[Source] | None = None
+    """The knowledge-base passages the answer could cite as [1], [2], …"""
     created_at: datetime
     variant_ids: list[int] = []
     """This message and its siblings (other answers or edits at the same point), oldest first."""

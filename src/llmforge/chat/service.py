@@ -12,6 +12,7 @@ from llmforge.chat.models import ChatMessage, ChatSession, MessageStatus
 from llmforge.chat.schemas import MessageRead, SessionCreate, SessionUpdate
 from llmforge.core.errors import NotFound
 from llmforge.db import utcnow
+from llmforge.knowledge.grounding import check_kb_ids
 from llmforge.providers.service import usable_model
 from llmforge.users.models import User
 
@@ -67,6 +68,7 @@ async def create_session(session: AsyncSession, user: User, data: SessionCreate)
         model_id=data.model_id,
         system_prompt=data.system_prompt,
         parameters=data.parameters.model_dump(exclude_defaults=True),
+        knowledge_base_ids=await check_kb_ids(session, user, data.knowledge_base_ids),
     )
     session.add(chat)
     await session.flush()
@@ -81,6 +83,8 @@ async def update_session(
         await usable_model(session, user, fields["model_id"])
     if changes.parameters is not None:
         fields["parameters"] = changes.parameters.model_dump(exclude_defaults=True)
+    if changes.knowledge_base_ids is not None:
+        fields["knowledge_base_ids"] = await check_kb_ids(session, user, changes.knowledge_base_ids)
     for name, value in fields.items():
         setattr(chat, name, value)
     await session.flush()

@@ -8,7 +8,7 @@ went away (the upstream request is closed at once).
 
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from llmforge.core.errors import InvalidInput, NotFound
 from llmforge.core.security import SecretBox
 from llmforge.db import one_writer, write_transaction
 from llmforge.dify.chat import chat_target
+from llmforge.knowledge.grounding import Grounding, Knowledge, ground
 from llmforge.llm import (
     ChatMessage as LLMMessage,
 )
@@ -55,6 +56,7 @@ class Turn:
     user_message: MessageRead | None
     answer_id: int
     omitted_messages: int
+    grounding: Grounding = field(default_factory=Grounding)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class TurnServices:
     clients: ClientRegistry
     recorder: UsageRecorder
     factory: async_sessionmaker[AsyncSession]
+    knowledge: Knowledge | None = None
 
 
 @dataclass
@@ -116,12 +119,16 @@ async def start_turn(
     history = _history(tree, spec.parent_id)
     if spec.user_content is not None:
         history.append(LLMMessage(role="user", content=spec.user_content))
+    question = next((m.content for m in reversed(history) if m.role == "user"), None)
+    grounding = await ground(session, user, chat.knowledge_base_ids, question, services.knowledge)
+    system_prompt = grounding.system_prompt(chat.system_prompt)
     parameters = _parameters(model, chat)
     fitting, omitted = await fit_context(
-        chat.system_prompt, history, model.context_length, parameters.max_tokens
+        system_prompt, history, model.context_length, parameters.max_tokens
     )
     async with one_writer(session):  # written and committed before the stream starts
         user_message, answer = await _store_messages(session, chat, spec, model, provider, omitted)
+        answer.sources = grounding.stored_sources()
         chat.active_leaf_id = answer.id
         await session.commit()
     return Turn(
@@ -129,10 +136,11 @@ async def start_turn(
         model=model,
         provider=provider,
         client=client,
-        request=_request(model, chat.system_prompt, fitting, parameters),
+        request=_request(model, system_prompt, fitting, parameters),
         user_message=_read(user_message, tree) if user_message else None,
         answer_id=answer.id,
         omitted_messages=omitted,
+        grounding=grounding,
     )
 
 
@@ -259,6 +267,8 @@ async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[Serve
     )
     if turn.omitted_messages:
         yield sse_event("context", {"omitted_messages": turn.omitted_messages})
+    if turn.grounding.sources is not None:
+        yield sse_event("sources", {"sources": turn.grounding.stored_sources()})
     finished = False
     try:
         async with aclosing(turn.client.stream(turn.request)) as events:

@@ -878,6 +878,7 @@ const en = {
     forceStop: 'Force stop',
     confirmCancel: 'Stop "{name}"? It finishes its current step and saves the weights.',
     confirmForce: 'Force "{name}" to stop now? Weights since the last checkpoint are lost.',
+    deleteConfirm: 'Delete job "{name}" with its logs, metrics and output folder? Its model version stays.',
     retry: 'Retry from the start',
     resume: 'Resume from checkpoint',
     report: 'Report',

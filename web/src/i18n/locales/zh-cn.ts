@@ -879,6 +879,7 @@ const zhCN: MessageSchema = {
     forceStop: '强制停止',
     confirmCancel: '停止「{name}」？当前步完成后会保存权重。',
     confirmForce: '立即强制停止「{name}」？上一个检查点之后的进度会丢失。',
+    deleteConfirm: '删除任务「{name}」及其日志、指标和输出目录？已注册的模型版本会保留。',
     retry: '从头重试',
     resume: '从检查点继续',
     report: '报告',
