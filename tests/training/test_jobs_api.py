@@ -18,6 +18,7 @@ from tests.training.helpers import (
     job_body,
     statuses,
     use_scheduler,
+    wait_job,
 )
 
 
@@ -162,3 +163,25 @@ def test_a_job_runs_to_success_with_live_metrics_logs_and_a_report(
     assert json.loads(trainer_log.read_text().splitlines()[0])["current_steps"] == 1
     assert alice.post(f"/api/training/jobs/{job['id']}/cancel").status_code == 409
     assert alice.post(f"/api/training/jobs/{job['id']}/retry").status_code == 409
+    assert alice.post(f"/api/training/jobs/{job['id']}/resume").status_code == 409
+
+
+def test_a_dataset_in_use_cannot_be_deleted(alice: httpx.Client, tiny: dict[str, int]) -> None:
+    job = create_job(alice, job_body(**tiny, hyperparameters={"max_steps": 200}))
+    refused = alice.delete(f"/api/datasets/{tiny['dataset_id']}")
+    assert refused.status_code == 409 and refused.json()["code"] == "dataset_in_use"
+    active = alice.delete(f"/api/training/jobs/{job['id']}")
+    assert active.status_code == 409 and active.json()["code"] == "job_active"
+    assert (
+        alice.post(f"/api/training/jobs/{job['id']}/cancel", json={"mode": "force"}).status_code
+        == 200
+    )
+    assert wait_job(alice, job["id"])["status"] == "cancelled"
+    still = alice.delete(f"/api/datasets/{tiny['dataset_id']}")
+    assert still.status_code == 409 and still.json()["code"] == "dataset_has_jobs"
+    folder = Path(alice.get(f"/api/training/jobs/{job['id']}").json()["output_dir"]).parent
+    assert folder.is_dir()
+    assert alice.delete(f"/api/training/jobs/{job['id']}").status_code == 204
+    assert not folder.exists()
+    assert alice.get(f"/api/training/jobs/{job['id']}").status_code == 404
+    assert alice.delete(f"/api/datasets/{tiny['dataset_id']}").status_code == 204

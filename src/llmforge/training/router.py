@@ -166,6 +166,15 @@ async def get_job(job: OwnedJob) -> JobDetail:
     return await job_detail(job)
 
 
+@router.delete("/jobs/{job_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_job(
+    job: OwnedJob, session: SessionDep, user: CurrentUser, client: ClientDep
+) -> None:
+    """Delete a finished job, its metrics, logs and folder (409 `job_active` while active)."""
+    await _audit(session, "training.job.delete", user, client, job)
+    await service.delete_job(session, job)
+
+
 @router.post("/jobs/{job_id}/cancel")
 async def cancel_job(
     job: OwnedJob,

@@ -3,6 +3,7 @@ preview, ownership, listing, cancel / retry / resume, and the state transitions 
 records. No FastAPI here; running the jobs is scheduler.py's work."""
 
 import asyncio
+import shutil
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -304,6 +305,19 @@ async def resume_job(session: AsyncSession, job: TrainingJob) -> None:
             code="no_checkpoint",
         )
     await requeue(session, job, resume=True, reason=f"resume from {checkpoint.name} requested")
+
+
+async def delete_job(session: AsyncSession, job: TrainingJob) -> None:
+    """A finished job goes with its folder (its model version stays); 409 while active."""
+    if job.status in ACTIVE_STATUSES:
+        raise Conflict(
+            f"The job is {job.status.value}: cancel it before deleting it.", code="job_active"
+        )
+    directory = Path(job.job_dir)
+    await session.delete(job)
+    await session.flush()
+    if job.job_dir:
+        await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
 
 
 async def transitions(session: AsyncSession, job: TrainingJob) -> list[JobTransition]:

@@ -119,6 +119,7 @@ export const trainingApi = {
   create: (body: JobCreate) => http.post<JobDetail>(`${BASE}/jobs`, body, { toast: false }),
   get: (id: number, options?: RequestOptions) => http.get<JobDetail>(`${BASE}/jobs/${id}`, options),
   cancel: (id: number, mode: CancelMode) => http.post<JobDetail>(`${BASE}/jobs/${id}/cancel`, { mode }),
+  remove: (id: number) => http.delete(`${BASE}/jobs/${id}`),
   retry: (id: number) => http.post<JobDetail>(`${BASE}/jobs/${id}/retry`),
   resume: (id: number) => http.post<JobDetail>(`${BASE}/jobs/${id}/resume`),
   metrics: (id: number) => http.get<MetricPoint[]>(`${BASE}/jobs/${id}/metrics`),

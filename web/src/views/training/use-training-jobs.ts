@@ -45,9 +45,18 @@ export function useTrainingJobs() {
     await load(true)
   }
 
+  async function remove(job: JobRead): Promise<void> {
+    const confirmed = await ElMessageBox.confirm(t('training.deleteConfirm', { name: job.name }), t('common.delete'), {
+      type: 'warning',
+    }).catch(() => false)
+    if (!confirmed) return
+    await trainingApi.remove(job.id)
+    await load(true)
+  }
+
   onMounted(() => void load())
   onBeforeUnmount(() => {
     if (timer) clearTimeout(timer)
   })
-  return { jobs, total, page, pageSize, status, loading, load, cancel }
+  return { jobs, total, page, pageSize, status, loading, load, cancel, remove }
 }
