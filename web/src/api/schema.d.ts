@@ -526,7 +526,8 @@ export interface paths {
         /**
          * Send Message
          * @description Stream the answer as Server-Sent Events: `message` (stored ids), `context`, `reasoning`,
-         *     `content`, `usage`, `error`, and finally `done` with the stored answer.
+         *     `content`, `usage`, `error`, and finally `done` with the stored answer. A chat with knowledge
+         *     bases also sends `sources` (the numbered passages given to the model) before the answer.
          */
         post: operations["send_message_api_chat_sessions__session_id__messages_post"];
         delete?: never;
@@ -1642,7 +1643,11 @@ export interface paths {
         get: operations["get_job_api_training_jobs__job_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Job
+         * @description Delete a finished job, its metrics, logs and folder (409 `job_active` while active).
+         */
+        delete: operations["delete_job_api_training_jobs__job_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3377,6 +3382,8 @@ export interface components {
             /** Reasoning Ms */
             reasoning_ms: number | null;
             role: components["schemas"]["MessageRole"];
+            /** Sources */
+            sources?: components["schemas"]["Source"][] | null;
             status: components["schemas"]["MessageStatus"];
             /** Tokens Estimated */
             tokens_estimated: boolean;
@@ -4500,6 +4507,11 @@ export interface components {
         ServeStatus: "stopped" | "starting" | "serving" | "stopping" | "error";
         /** SessionCreate */
         SessionCreate: {
+            /**
+             * Knowledge Base Ids
+             * @default []
+             */
+            knowledge_base_ids: number[];
             /** Model Id */
             model_id?: number | null;
             /**
@@ -4525,6 +4537,8 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
+            /** Knowledge Base Ids */
+            knowledge_base_ids: number[];
             /**
              * Last Message At
              * Format: date-time
@@ -4559,6 +4573,8 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
+            /** Knowledge Base Ids */
+            knowledge_base_ids: number[];
             /**
              * Last Message At
              * Format: date-time
@@ -4584,6 +4600,8 @@ export interface components {
         };
         /** SessionUpdate */
         SessionUpdate: {
+            /** Knowledge Base Ids */
+            knowledge_base_ids?: number[] | null;
             /** Model Id */
             model_id?: number | null;
             parameters?: components["schemas"]["ModelParameters"] | null;
@@ -4667,6 +4685,30 @@ export interface components {
              * @enum {string}
              */
             type: "similarity";
+        };
+        /**
+         * Source
+         * @description A passage put into a chat prompt as `[index]`.
+         */
+        Source: {
+            /** Chunk Index */
+            chunk_index: number;
+            /** Document Id */
+            document_id: number;
+            /** Filename */
+            filename: string;
+            /** Heading */
+            heading: string;
+            /** Index */
+            index: number;
+            /** Knowledge Base Id */
+            knowledge_base_id: number;
+            /** Knowledge Base Name */
+            knowledge_base_name: string;
+            /** Score */
+            score: number;
+            /** Text */
+            text: string;
         };
         /**
          * Stage
@@ -16310,6 +16352,98 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["JobDetail"];
                 };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_job_api_training_jobs__job_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
