@@ -73,6 +73,24 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.batch' },
       },
       {
+        path: 'knowledge',
+        name: 'knowledge',
+        component: () => import('@/views/knowledge/index.vue'),
+        meta: { title: 'nav.knowledge' },
+      },
+      {
+        path: 'knowledge/:id(\\d+)',
+        name: 'knowledge-base',
+        component: () => import('@/views/knowledge/detail.vue'),
+        meta: { title: 'nav.knowledge' },
+      },
+      {
+        path: 'datasets',
+        name: 'datasets',
+        component: () => import('@/views/datasets/index.vue'),
+        meta: { title: 'nav.datasets' },
+      },
+      {
         path: 'training',
         name: 'training',
         component: () => import('@/views/training/index.vue'),
