@@ -99,15 +99,17 @@ async def one_writer(session: AsyncSession) -> AsyncIterator[None]:
 
     SQLite takes one writer at a time and makes the others sleep and retry in their threads
     (busy_timeout); under a burst of chat streams those sleeps add up to seconds and end in
-    "database is locked". Waiting here costs nothing until the lock is free. The session takes
-    its connection before it queues, so no one waits for the pool while holding the turn.
-    PostgreSQL writes concurrently, so there it only takes the connection.
+    "database is locked". Waiting here costs nothing until the turn comes. What the session
+    read so far is committed first, giving its connection back: no one holds a connection while
+    waiting, so the writer whose turn it is always gets one. PostgreSQL writes concurrently, so
+    there it does nothing.
     """
-    connection = await session.connection()
-    if connection.dialect.name != "sqlite":
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite":
         yield
         return
-    async with _SQLITE_WRITERS.setdefault(connection.sync_engine, asyncio.Lock()):
+    await session.commit()
+    async with _SQLITE_WRITERS.setdefault(engine, asyncio.Lock()):
         yield
 
 
