@@ -6,7 +6,7 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import { setAccessToken } from '@/api/http'
 import { i18n } from '@/i18n'
 import { apiError, installFakeFetch, json } from '@/test/fake-fetch'
-import { makeCompareLane, makeCompareRun } from '@/test/fixtures'
+import { makeCompareLane, makeCompareRun, makePromptTemplate } from '@/test/fixtures'
 import ComparePage from './index.vue'
 
 const byTestId = (id: string) => document.body.querySelector<HTMLElement>(`[data-testid="${id}"]`)
@@ -99,6 +99,46 @@ describe('compare page', () => {
     byTestId('compare-lane-0')!.querySelector<HTMLElement>('[data-testid="lane-continue"]')!.click()
     await settle()
     expect(router.currentRoute.value.fullPath).toBe('/chat/42')
+    wrapper.unmount()
+  })
+
+  it('pages through the history and fills the prompt from a template', async () => {
+    const template = makePromptTemplate({ id: 3, name: 'Greeter', body: 'Say hi to {{name}}.', variables: [] })
+    const summary = (id: number) => ({ ...makeCompareRun([], { id }), prompt_preview: `Run ${id}`, lanes: [] })
+    const calls = installFakeFetch((call) => {
+      if (call.url === '/api/models') return json(200, [])
+      if (call.url.startsWith('/api/compare?page=1'))
+        return json(200, { items: [summary(30)], total: 25, page: 1, page_size: 20 })
+      if (call.url.startsWith('/api/compare?page=2'))
+        return json(200, { items: [summary(4)], total: 25, page: 2, page_size: 20 })
+      if (call.url.startsWith('/api/prompts?')) return json(200, { items: [template], total: 1, page: 1, page_size: 50 })
+      if (call.url === '/api/prompts/3/render') return json(200, { text: 'Say hi to Ada.', variables: [] })
+      return apiError(404, 'not_found', `unexpected ${call.method} ${call.url}`)
+    })
+    const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/compare', component: ComparePage }] })
+    await router.push('/compare')
+    await router.isReady()
+    const wrapper = mount(ComparePage, { attachTo: document.body, global: { plugins: [createPinia(), i18n, ElementPlus, router] } })
+    await settle()
+
+    byTestId('compare-history-open')!.click()
+    await settle()
+    expect(byTestId('compare-history-30')).not.toBeNull()
+    const pager = byTestId('compare-history-pagination')!
+    pager.querySelector<HTMLElement>('.el-pager li:nth-child(2)')!.click()
+    await settle()
+    expect(calls.at(-1)!.url).toBe('/api/compare?page=2&page_size=20')
+    expect(byTestId('compare-history-4')).not.toBeNull()
+    expect(byTestId('compare-history-30')).toBeNull()
+
+    byTestId('compare-template')!.click()
+    await settle()
+    byTestId('template-item-3')!.click()
+    await settle()
+    byTestId('template-apply-message')!.click()
+    await settle()
+    expect(calls.find((c) => c.url === '/api/prompts/3/render')?.body).toEqual({ values: {} })
+    expect((byTestId('compare-prompt') as HTMLTextAreaElement).value).toBe('Say hi to Ada.')
     wrapper.unmount()
   })
 })

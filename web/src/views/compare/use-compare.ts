@@ -5,7 +5,9 @@ import { useRouter } from 'vue-router'
 import { compareApi, streamCompare, type CompareStreamRequest } from '@/api/compare'
 import { modelsApi } from '@/api/models'
 import type { CompareRunRead, CompareRunSummary, ModelRead } from '@/api/types'
+import { usePagedList } from '@/composables/use-paged-list'
 import { errorMessage } from '@/utils/errors'
+import type { ApplyMode } from '@/views/chat/use-template-picker'
 import {
   MAX_MODELS,
   MIN_MODELS,
@@ -16,6 +18,7 @@ import {
   type CompareState,
   type LaneView,
 } from './compare-state'
+import { lanesBody, setupFromLanes, type LaneParams } from './lane-parameters'
 
 export function useCompare() {
   const { t } = useI18n()
@@ -25,10 +28,11 @@ export function useCompare() {
   const prompt = ref('')
   const systemPrompt = ref('')
   const blind = ref(false)
+  /** Per picked model: the parameters its lane sets on top of the model's defaults. */
+  const laneParams = ref<Record<number, LaneParams>>({})
   const state = reactive<CompareState>(emptyState())
   const streaming = ref(false)
-  const history = ref<CompareRunSummary[]>([])
-  const historyTotal = ref(0)
+  const historyList = usePagedList<CompareRunSummary>((page, pageSize) => compareApi.list(page, pageSize))
   let controller: AbortController | null = null
 
   const canRun = computed(
@@ -47,15 +51,8 @@ export function useCompare() {
     }
   }
 
-  async function loadHistory(): Promise<void> {
-    try {
-      const page = await compareApi.list(1, 50)
-      history.value = page.items
-      historyTotal.value = page.total
-    } catch {
-      // toast shown by the client
-    }
-  }
+  /** Reload the history page on screen (after a run, a vote or a deletion). */
+  const loadHistory = (): Promise<void> => historyList.load()
 
   function show(run: CompareRunRead): void {
     Object.assign(state, stateFromRun(run))
@@ -85,7 +82,7 @@ export function useCompare() {
         prompt: prompt.value,
         system_prompt: systemPrompt.value,
         blind: blind.value,
-        lanes: selected.value.map((id) => ({ model_id: id })),
+        lanes: lanesBody(selected.value, laneParams.value),
       },
     })
   }
@@ -136,6 +133,11 @@ export function useCompare() {
       prompt.value = read.prompt
       systemPrompt.value = read.system_prompt
       blind.value = read.blind
+      const setup = setupFromLanes(read.lanes)
+      if (setup.modelIds.length === read.lanes.length) {
+        selected.value = setup.modelIds
+        laneParams.value = setup.params
+      }
     } catch {
       // toast shown by the client
     }
@@ -156,10 +158,17 @@ export function useCompare() {
       await compareApi.remove(id)
       if (state.run?.id === id) Object.assign(state, emptyState())
       ElMessage.success(t('compare.deleted'))
+      if (historyList.items.value.length === 1 && historyList.page.value > 1) historyList.page.value -= 1
       await loadHistory()
     } catch {
       // toast shown by the client
     }
+  }
+
+  /** A rendered prompt template becomes the system prompt or the prompt. */
+  function applyTemplate(mode: ApplyMode, text: string): void {
+    if (mode === 'system') systemPrompt.value = text
+    else prompt.value = text
   }
 
   onMounted(() => {
@@ -176,8 +185,12 @@ export function useCompare() {
     blind,
     state,
     streaming,
-    history,
-    historyTotal,
+    laneParams,
+    history: historyList.items,
+    historyTotal: historyList.total,
+    historyPage: historyList.page,
+    historyPageSize: historyList.pageSize,
+    historyLoading: historyList.loading,
     canRun,
     run,
     rerun,
@@ -189,5 +202,6 @@ export function useCompare() {
     continueLane,
     remove,
     loadHistory,
+    applyTemplate,
   }
 }
