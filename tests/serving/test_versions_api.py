@@ -10,9 +10,10 @@ import pytest
 
 from llmforge.core.errors import InvalidInput, NotFound
 from llmforge.serving import service
+from llmforge.serving.models import ModelVersion, ServeStatus
 from tests.conftest import USER_PASSWORD, LiveServer, login
 from tests.llamafactory_env import smollm2_path
-from tests.serving.conftest import create_base_model
+from tests.serving.conftest import create_base_model, wait_for
 
 
 @pytest.fixture
@@ -196,3 +197,43 @@ def test_state_conflicts_and_delete(
     assert admin.delete(url).status_code == 204
     assert admin.get(url).status_code == 404
     assert admin.delete(f"/api/training/base-models/{base_model['id']}").status_code == 204
+
+
+def test_a_missing_llamafactory_cli_ends_serve_and_export_in_clear_errors(
+    server: LiveServer, admin: httpx.Client, base_model: dict[str, Any], fake_adapter: Path
+) -> None:
+    version = register(server, user_id(admin), "no-cli", base_model["id"], fake_adapter)
+    settings = server.settings
+    settings.llamafactory_cli, settings.serving_max_restarts = "/no/such/llamafactory-cli", 0
+    try:
+        served = admin.post(f"/api/model-versions/{version.id}/serve")
+        assert served.status_code == 202
+        failed = wait_for(admin, version.id, lambda v: v["status"] == "error", timeout=30)
+        assert "Could not start /no/such/llamafactory-cli" in failed["last_error"]
+        assert admin.post(f"/api/model-versions/{version.id}/export").status_code == 202
+        export = wait_for(admin, version.id, lambda v: v["export_status"] == "failed", timeout=30)
+        assert "Could not start" in export["export_error"]
+    finally:
+        settings.serving_max_restarts = 3
+    assert admin.post(f"/api/model-versions/{version.id}/stop").json()["status"] == "stopped"
+
+
+def test_the_number_of_served_versions_is_limited(
+    server: LiveServer, admin: httpx.Client, base_model: dict[str, Any], fake_adapter: Path
+) -> None:
+    first = register(server, user_id(admin), "first", base_model["id"], fake_adapter)
+    second = register(server, user_id(admin), "second", base_model["id"], fake_adapter)
+
+    async def mark_serving(session: Any) -> None:
+        version = await session.get(ModelVersion, first.id)
+        version.status = ServeStatus.serving
+
+    server.db(mark_serving)
+    server.settings.serving_max_servers = 1
+    try:
+        refused = admin.post(f"/api/model-versions/{second.id}/serve")
+    finally:
+        server.settings.serving_max_servers = 2
+    assert (refused.status_code, refused.json()["code"]) == (409, "too_many_served")
+    assert "the limit is 1" in refused.json()["message"]
+    assert admin.get(f"/api/model-versions/{second.id}").json()["status"] == "stopped"

@@ -204,8 +204,6 @@ class ServingSupervisor:
         try:
             while True:
                 error = await self._run_once(version_id)
-                if error is None:  # served, then ended on purpose
-                    return
                 failures += 1
                 logger.warning("model version %s server failed: %s", version_id, error[-300:])
                 if failures > self.settings.serving_max_restarts:
@@ -216,6 +214,10 @@ class ServingSupervisor:
                 await asyncio.sleep(backoff)
         except VersionGone:
             logger.info("model version %s was deleted; its server is stopped", version_id)
+        except Exception as exc:  # the database or a bug: never leave the version "starting"
+            logger.exception("supervising model version %s failed", version_id)
+            with contextlib.suppress(Exception):
+                await self._finish(version_id, ServeStatus.error, f"The supervisor failed: {exc}")
 
     async def _crashed(self, version_id: int, error: str) -> None:
         async def apply(session: AsyncSession, version: ModelVersion) -> None:
@@ -225,9 +227,9 @@ class ServingSupervisor:
 
         await self._with_version(version_id, apply)
 
-    async def _run_once(self, version_id: int) -> str | None:
-        """Run one server process until it ends. None when it was stopped on purpose (the task
-        is cancelled then), else why it failed."""
+    async def _run_once(self, version_id: int) -> str:
+        """Run one server process until it ends; return why it ended. A stop on purpose
+        cancels the task instead."""
         launch = await self._launch(version_id)
         port, api_key = _free_port(), secrets.token_urlsafe(32)
         serve_yaml = process.write_yaml(launch.workdir / "serve.yaml", launch.config)
@@ -235,13 +237,13 @@ class ServingSupervisor:
         env = process.child_env(
             API_HOST="127.0.0.1", API_PORT=str(port), API_KEY=api_key, API_MODEL_NAME=launch.name
         )
-        child = await process.spawn(
-            self.settings.resolved_llamafactory_cli,
-            ["api", str(serve_yaml)],
-            workdir=launch.workdir,
-            log_path=log_path,
-            env=env,
-        )
+        cli = self.settings.resolved_llamafactory_cli
+        try:
+            child = await process.spawn(
+                cli, ["api", str(serve_yaml)], workdir=launch.workdir, log_path=log_path, env=env
+            )
+        except OSError as exc:
+            return f"Could not start {cli}: {exc}"
         self._processes[version_id] = child
         try:
             await self._set(version_id, pid=child.pid, port=port, status=ServeStatus.starting)
@@ -309,19 +311,29 @@ class ServingSupervisor:
             )
         except VersionGone:
             logger.info("model version %s was deleted during its export", version_id)
+        except Exception as exc:  # the database or a bug: never leave the export "running"
+            logger.exception("exporting model version %s failed", version_id)
+            with contextlib.suppress(Exception):
+                await self._set(
+                    version_id, export_status=ExportStatus.failed, export_error=f"{exc}"
+                )
 
     async def _run_export(self, workdir: Path, config: dict[str, object], target: Path) -> str:
         """'' on success, else why it failed."""
         export_yaml = process.write_yaml(workdir / "export.yaml", config)
         log_path = workdir / "export.log"
         log_path.unlink(missing_ok=True)
-        child = await process.spawn(
-            self.settings.resolved_llamafactory_cli,
-            ["export", str(export_yaml)],
-            workdir=workdir,
-            log_path=log_path,
-            env=process.child_env(),
-        )
+        cli = self.settings.resolved_llamafactory_cli
+        try:
+            child = await process.spawn(
+                cli,
+                ["export", str(export_yaml)],
+                workdir=workdir,
+                log_path=log_path,
+                env=process.child_env(),
+            )
+        except OSError as exc:
+            return f"Could not start {cli}: {exc}"
         try:
             code = await child.wait()
         finally:
