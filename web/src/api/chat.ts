@@ -15,13 +15,14 @@ export type ExportFormat = 'markdown' | 'json'
 export type ChatStreamEvent =
   | { event: 'message'; data: { user_message: ChatMessageRead | null; assistant_message_id: number } }
   | { event: 'context'; data: { omitted_messages: number } }
+  | { event: 'sources'; data: { sources: NonNullable<ChatMessageRead['sources']> } }
   | { event: 'reasoning'; data: { text: string } }
   | { event: 'content'; data: { text: string } }
   | { event: 'usage'; data: { input_tokens: number; output_tokens: number; estimated: boolean } }
   | { event: 'error'; data: { code: string; message: string } }
   | { event: 'done'; data: { message: ChatMessageRead } }
 
-const STREAM_EVENTS = new Set<string>(['message', 'context', 'reasoning', 'content', 'usage', 'error', 'done'])
+const STREAM_EVENTS = new Set<string>(['message', 'context', 'sources', 'reasoning', 'content', 'usage', 'error', 'done'])
 
 /** What starts a streamed answer: a new message, a regenerated answer, or an edited message. */
 export type StreamRequest =

@@ -171,6 +171,7 @@ export function makeChatSession(
     model_id: 10,
     system_prompt: '',
     parameters: {},
+    knowledge_base_ids: [],
     created_at: '2025-01-01T00:00:00Z',
     updated_at: '2025-01-01T00:00:00Z',
     last_message_at: '2025-01-01T00:00:00Z',

@@ -132,6 +132,9 @@ export function useChatStream(options: ChatStreamOptions) {
           omitted.value = event.data.omitted_messages
           assistant.omitted_messages = event.data.omitted_messages
           break
+        case 'sources':
+          assistant.sources = event.data.sources
+          break
         case 'reasoning':
           reasoningStarted ??= performance.now()
           assistant.reasoning += event.data.text

@@ -352,5 +352,6 @@ export function useChat() {
     rename,
     togglePin,
     removeSession,
+    ensureSession,
   }
 }
