@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -94,6 +95,127 @@ def test_batch_upload_run_progress_matrix_and_export(
     with page.expect_download() as download:
         page.get_by_test_id("batch-export-csv").click()
     assert "Say answer" in Path(download.value.path()).read_text()
+
+
+def chat_bodies(fake: FakeOpenAI) -> list[Any]:
+    return [r.body for r in fake.requests if r.path.endswith("/chat/completions")]
+
+
+def fill_number(page: Page, test_id: str, value: str) -> None:
+    field = page.get_by_test_id(test_id).locator("input")
+    field.fill(value)
+    field.press("Tab")
+
+
+def test_compare_with_lane_parameters_a_template_and_history_page_two(
+    page: Page, app_url: str, three_fakes: list[FakeOpenAI]
+) -> None:
+    first, second = connect_all(app_url, three_fakes)[:2]
+    with admin_api(app_url) as api:
+        template = api.post(
+            "/api/prompts",
+            json={
+                "name": "Lane tone",
+                "body": "Explain {{topic}} in one line.",
+                "variables": [{"name": "topic", "required": True}],
+            },
+        )
+        assert template.status_code == 201, template.text
+        lanes = [{"model_id": first}, {"model_id": second}]
+        for index in range(21):  # more than one history page of 20
+            old = api.post("/api/compare", json={"prompt": f"Old run {index}", "lanes": lanes})
+            assert old.status_code == 200 and "event: done" in old.text
+    sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page.get_by_test_id("page-home")).to_be_visible()
+    page.get_by_test_id("nav-compare").click()
+    page.get_by_test_id("compare-models").click()
+    for model_id in (first, second):
+        page.get_by_test_id(f"compare-model-option-{model_id}").click()
+    page.keyboard.press("Escape")
+    page.get_by_test_id("compare-params-toggle").click()
+    fill_number(page, f"compare-param-temperature-{first}", "0.3")
+    fill_number(page, f"compare-param-max_tokens-{second}", "99")
+    page.get_by_test_id("compare-template").click()
+    page.get_by_test_id(f"template-item-{template.json()['id']}").click()
+    page.get_by_test_id("template-var-topic").locator("textarea").fill("tides")
+    page.get_by_test_id("template-apply-system").click()
+    expect(page.get_by_test_id("compare-system")).to_have_value("Explain tides in one line.")
+    page.get_by_test_id("compare-prompt").fill("Per-lane question")
+    page.get_by_test_id("compare-run").click()
+    for index in range(2):
+        expect(page.get_by_test_id(f"compare-lane-{index}")).to_have_attribute(
+            "data-status", "complete", timeout=30_000
+        )
+    sent = [chat_bodies(fake)[-1] for fake in three_fakes[:2]]
+    system = {"role": "system", "content": "Explain tides in one line."}
+    assert all(body["messages"][0] == system for body in sent)
+    assert sent[0]["messages"][-1] == {"role": "user", "content": "Per-lane question"}
+    assert sent[0]["temperature"] == 0.3 and "max_tokens" not in sent[0]
+    assert sent[1].get("max_tokens", sent[1].get("max_completion_tokens")) == 99
+    assert "temperature" not in sent[1]
+
+    page.get_by_test_id("compare-history-open").click()
+    history = page.get_by_test_id("compare-history")
+    expect(history).to_contain_text("Per-lane question")
+    page.get_by_test_id("compare-history-pagination").locator(".el-pager li").nth(1).click()
+    oldest = history.locator("[data-testid^=compare-history-]").filter(has_text="Old run 0")
+    expect(oldest).to_have_count(1)
+    expect(history).not_to_contain_text("Per-lane question")
+    oldest.locator("button").first.click()
+    expect(page.get_by_test_id("compare-prompt")).to_have_value("Old run 0")
+    expect(page.get_by_test_id("compare-system")).to_have_value("")
+
+
+def test_build_a_test_set_in_the_page_and_run_it_with_a_judge(
+    page: Page, app_url: str, three_fakes: list[FakeOpenAI]
+) -> None:
+    model_id = connect_all(app_url, three_fakes)[0]
+    with FakeOpenAI(api_key="sk-judge") as judge_fake:
+        judge_fake.behaviour.models = ["judge-model"]
+        judge_fake.behaviour.reply = '{"score": 4, "reason": "Close enough to the reference."}'
+        with admin_api(app_url) as api:
+            judge = connect(api, "Judge", judge_fake.base_url, "sk-judge", "judge-model")
+        sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+        expect(page.get_by_test_id("page-home")).to_be_visible()
+        page.get_by_test_id("nav-batch").click()
+        page.get_by_test_id("batch-set-build").click()
+        page.get_by_test_id("batch-editor-name").fill("page-built")
+        page.get_by_test_id("batch-editor-prompt-1").fill("Say answer")
+        page.get_by_test_id("batch-editor-reference-1").fill("Answer")
+        for _ in range(2):
+            page.get_by_test_id("batch-editor-add").click()
+        page.get_by_test_id("batch-editor-prompt-2").fill("Say number")
+        page.get_by_test_id("batch-editor-tags-2").fill("numbers; short")
+        page.get_by_test_id("batch-editor-save").click()
+        problems = page.get_by_test_id("batch-editor-problems")
+        expect(problems).to_contain_text("prompt is empty")
+        expect(problems.locator("tbody")).to_contain_text("3")
+        page.get_by_test_id("batch-editor-remove-3").click()
+        page.get_by_test_id("batch-editor-save").click()
+        expect(page.get_by_test_id("batch-set-editor")).to_be_hidden()
+        expect(page.get_by_test_id("batch-set-page-built")).to_contain_text("2")
+
+        page.get_by_test_id("batch-run-new").click()
+        page.get_by_test_id("batch-run-models").click()
+        page.get_by_test_id(f"batch-run-model-option-{model_id}").click()
+        page.keyboard.press("Escape")
+        page.get_by_test_id("batch-scorer-add").click()
+        page.get_by_test_id("batch-scorer-type").click()
+        page.get_by_test_id("batch-scorer-type-judge").click()
+        page.get_by_test_id("batch-scorer-judge").click()
+        page.get_by_test_id(f"batch-scorer-judge-option-{judge}").click()
+        page.get_by_test_id("batch-scorer-rubric").fill("Does it match the reference?")
+        page.get_by_test_id("batch-run-submit").click()
+        detail = page.get_by_test_id("batch-run-detail")
+        expect(detail.get_by_test_id("batch-cell-reason")).to_have_count(2, timeout=60_000)
+        expect(detail.get_by_test_id("batch-cell-reason").first).to_have_text(
+            "Close enough to the reference."
+        )
+        expect(detail.get_by_test_id("batch-cell-score-judge").first).to_contain_text("4")
+        expect(page.get_by_test_id("batch-results")).to_contain_text("Say number")
+        screenshot(page, "batch-judge-reasons-light")
+    asked = sorted(body["messages"][-1]["content"] for body in chat_bodies(three_fakes[0])[-2:])
+    assert asked == ["Say answer", "Say number"]
 
 
 def test_dashboard_charts_render(page: Page) -> None:
