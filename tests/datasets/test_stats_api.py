@@ -6,6 +6,7 @@ import httpx
 import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers
 
+from llmforge.datasets.stats import histogram
 from tests.conftest import LiveServer
 from tests.datasets.helpers import created, jsonl, upload
 
@@ -95,3 +96,17 @@ def test_base_model_path_must_be_inside_the_model_roots(
     assert (response.status_code, response.json()["code"]) == (422, "tokenizer_not_found")
     by_file = created(alice, jsonl(KNOWN), base_model_path=str(model_dir / "tokenizer.json"))
     assert by_file["stats"]["tokenizer"] == "word-model/tokenizer.json"
+
+
+def test_histogram_bins_cover_zero_to_the_longest_record() -> None:
+    assert histogram([]) == []
+    assert histogram([0, 2, 2]) == [
+        {"start": 0, "end": 1, "count": 1},
+        {"start": 1, "end": 2, "count": 0},
+        {"start": 2, "end": 3, "count": 2},
+    ]
+    wide = histogram([0, 1000, 999, 50])
+    assert len(wide) == 20
+    assert wide[0] == {"start": 0, "end": 51, "count": 2}
+    assert wide[-1] == {"start": 969, "end": 1020, "count": 2}
+    assert sum(item["count"] for item in wide) == 4

@@ -72,13 +72,13 @@ def _percentile(ordered: Sequence[int], share: float) -> int:
 
 
 def histogram(lengths: Sequence[int]) -> list[dict[str, int]]:
-    """BINS equal-width bins [start, end) covering 0..max."""
+    """At most BINS equal-width bins [start, end) covering 0..max."""
     if not lengths:
         return []
     width = max(1, math.ceil((max(lengths) + 1) / BINS))
-    counts = [0] * BINS
+    counts = [0] * math.ceil((max(lengths) + 1) / width)
     for length in lengths:
-        counts[min(length // width, BINS - 1)] += 1
+        counts[length // width] += 1
     return [
         {"start": index * width, "end": (index + 1) * width, "count": count}
         for index, count in enumerate(counts)
