@@ -146,6 +146,7 @@ def test_compare_with_lane_parameters_a_template_and_history_page_two(
         expect(page.get_by_test_id(f"compare-lane-{index}")).to_have_attribute(
             "data-status", "complete", timeout=30_000
         )
+    screenshot(page, "compare-lane-parameters-light")
     sent = [chat_bodies(fake)[-1] for fake in three_fakes[:2]]
     system = {"role": "system", "content": "Explain tides in one line."}
     assert all(body["messages"][0] == system for body in sent)
@@ -213,6 +214,8 @@ def test_build_a_test_set_in_the_page_and_run_it_with_a_judge(
         )
         expect(detail.get_by_test_id("batch-cell-score-judge").first).to_contain_text("4")
         expect(page.get_by_test_id("batch-results")).to_contain_text("Say number")
+        expect(page.get_by_test_id("batch-run-form")).to_be_hidden()
+        page.get_by_test_id("batch-results").scroll_into_view_if_needed()
         screenshot(page, "batch-judge-reasons-light")
     asked = sorted(body["messages"][-1]["content"] for body in chat_bodies(three_fakes[0])[-2:])
     assert asked == ["Say answer", "Say number"]
