@@ -121,6 +121,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.models' },
       },
       {
+        path: 'dify-apps',
+        name: 'dify-apps',
+        component: () => import('@/views/dify-apps/index.vue'),
+        meta: { title: 'nav.difyApps' },
+      },
+      {
+        path: 'dify-apps/:appId(\\d+)/chat/:id(\\d+)?',
+        name: 'dify-chat',
+        component: () => import('@/views/dify-apps/chat.vue'),
+        meta: { title: 'nav.difyApps' },
+      },
+      {
         path: 'usage',
         name: 'usage',
         component: () => import('@/views/usage/index.vue'),
