@@ -387,6 +387,7 @@ const en = {
       description: 'Description',
       default: 'Default',
       noDefault: 'No default',
+      required: 'Required',
       add: 'Add variable',
       remove: 'Remove variable',
       detect: 'Detect variables',
@@ -548,6 +549,7 @@ const en = {
       preview: 'Template',
       applySystem: 'Apply as system prompt',
       applyMessage: 'Apply as message',
+      required: 'Required',
     },
   },
   usage: {

@@ -389,6 +389,7 @@ const zhCN: MessageSchema = {
       description: '说明',
       default: '默认值',
       noDefault: '无默认值',
+      required: '必填',
       add: '添加变量',
       remove: '删除变量',
       detect: '检测变量',
@@ -550,6 +551,7 @@ const zhCN: MessageSchema = {
       preview: '模板内容',
       applySystem: '用作系统提示词',
       applyMessage: '用作消息',
+      required: '必填',
     },
   },
   usage: {
