@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, screenshot
 from tests.e2e.test_foundation import sign_in
@@ -33,6 +33,11 @@ def training_page(browser: Browser, training_server: Server) -> Iterator[Page]:
     context.close()
 
 
+def field(page: Page, test_id: str, tag: str = "input") -> Locator:
+    """An Element Plus input: the test id sits on the element itself or on its wrapper."""
+    return page.locator(f"{tag}[data-testid={test_id}], [data-testid={test_id}] {tag}").first
+
+
 def points_shown(page: Page) -> int:
     return int(page.get_by_test_id("job-points").inner_text())
 
@@ -47,22 +52,23 @@ def test_start_a_job_watch_it_live_and_open_the_report(
     page.get_by_test_id("nav-training").click()
     expect(page.get_by_test_id("page-training")).to_be_visible()
     page.get_by_test_id("training-new").click()
+    expect(page.get_by_test_id("page-training-new")).to_be_visible()
 
-    page.get_by_test_id("wizard-name").locator("input").fill("browser-lora")
+    field(page, "wizard-name").fill("browser-lora")
     page.get_by_test_id("wizard-base-model").click()
     page.get_by_test_id(f"wizard-base-model-option-{ids['base_model_id']}").click()
     page.get_by_test_id("wizard-dataset").click()
     page.get_by_test_id(f"wizard-dataset-option-{ids['dataset_id']}").click()
     page.get_by_test_id("wizard-next").click()
     page.get_by_test_id("wizard-preset-quick-test").click()
-    page.get_by_test_id("wizard-max-steps").locator("input").fill("24")
+    field(page, "wizard-max-steps").fill("24")
     page.get_by_test_id("wizard-next").click()
     yaml = page.get_by_test_id("wizard-yaml")
     expect(yaml).to_contain_text("max_steps: 24")
     expect(yaml).to_contain_text("template: smollm2")
     screenshot(page, "training-wizard-yaml")
     page.get_by_test_id("wizard-advanced").click()
-    editor = page.get_by_test_id("wizard-yaml-editor").locator("textarea")
+    editor = field(page, "wizard-yaml-editor", "textarea")
     editor.fill(editor.input_value() + "output_dir: /tmp/elsewhere\n")
     page.get_by_test_id("wizard-check").click()
     expect(page.get_by_test_id("wizard-problem")).to_contain_text("output_dir")
@@ -72,18 +78,19 @@ def test_start_a_job_watch_it_live_and_open_the_report(
     page.get_by_test_id("wizard-submit").click()
 
     expect(page.get_by_test_id("page-training-job")).to_be_visible()
-    expect(page.get_by_test_id("job-status")).to_have_text("Running", timeout=120_000)
+    status = page.get_by_test_id("job-status")
+    expect(status).to_have_attribute("data-status", "running", timeout=120_000)
     console = page.get_by_test_id("log-console")
     expect(console).to_contain_text("llamafactory-cli train", timeout=30_000)
     points = page.get_by_test_id("job-points")
     expect(points).not_to_have_text("0", timeout=120_000)  # the first point arrived live
     early = points_shown(page)
     screenshot(page, "training-job-live")
-    expect(page.get_by_test_id("job-status")).to_have_text("Succeeded", timeout=180_000)
+    expect(status).to_have_attribute("data-status", "succeeded", timeout=180_000)
     expect(points).to_have_text("24")
     assert 1 <= early <= 24
     expect(page.get_by_test_id("job-step")).to_have_text("24 / 24")
-    page.get_by_test_id("log-search").locator("input").fill("succeeded (exit status 0)")
+    field(page, "log-search").fill("succeeded (exit status 0)")
     expect(console.locator(".log-console__line")).to_have_count(1)
     screenshot(page, "training-job-done")
 

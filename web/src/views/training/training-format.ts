@@ -84,9 +84,9 @@ export function curveOption(points: MetricPoint[], labels: CurveLabels): ChartOp
   return {
     animation: false,
     tooltip: { trigger: 'axis' },
-    legend: { data: [labels.loss, labels.evalLoss, labels.lr] },
-    grid: { left: 56, right: 72, top: 40, bottom: 40 },
-    xAxis: { type: 'value', name: labels.step, minInterval: 1 },
+    legend: { data: [labels.loss, labels.evalLoss, labels.lr], bottom: 0 },
+    grid: { left: 56, right: 72, top: 40, bottom: 64 },
+    xAxis: { type: 'value', name: labels.step, nameLocation: 'middle', nameGap: 26, minInterval: 1 },
     yAxis: [
       { type: 'value', name: labels.loss, scale: true },
       { type: 'value', name: labels.lr, scale: true, axisLabel: { formatter: (v: number) => v.toExponential(1) } },
