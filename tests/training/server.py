@@ -28,8 +28,10 @@ ADMIN = ("admin@example.com", "admin password 1")
 
 
 class Server:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **settings: str) -> None:
         self.data_dir = data_dir
+        self.settings = settings
+        """More LLMFORGE_* variables, e.g. TRAINING_IN_PROCESS_SCHEDULER="false"."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -45,6 +47,7 @@ class Server:
             "LLMFORGE_TRAINING_GPUS": "none",
             "LLMFORGE_TRAINING_POLL_SECONDS": "0.25",
             "LLMFORGE_TRAINING_HEARTBEAT_SECONDS": "1",
+            **{f"LLMFORGE_{name.upper()}": value for name, value in self.settings.items()},
         }
 
     def start(self) -> None:
