@@ -200,7 +200,7 @@ def rss_mb(pid: int) -> dict[str, float]:
 
 
 def median_of(rounds: list[dict[str, Any]], key: str) -> float:
-    return round(statistics.median(r[key] for r in rounds), 2)
+    return round(float(statistics.median(r[key] for r in rounds)), 2)
 
 
 def main() -> None:
