@@ -28,9 +28,11 @@ def alpaca_records(count: int = 20) -> list[dict[str, str]]:
     ]
 
 
-def use_scheduler(server: LiveServer, **settings: Any) -> TrainingScheduler:
-    """Replace the app's training scheduler by one on the CPU slot that runs the real
-    llamafactory-cli (offline); `settings` override training settings."""
+def use_scheduler(
+    server: LiveServer, gpus: list[str] | None = None, **settings: Any
+) -> TrainingScheduler:
+    """Replace the app's training scheduler by one that runs the real llamafactory-cli
+    (offline) on the CPU slot, or on `gpus` slots; `settings` override training settings."""
     current: TrainingScheduler | None = server.app.state.training_scheduler
     values = {"training_poll_seconds": 0.25, "training_heartbeat_seconds": 1.0} | settings
     services = SchedulerServices(
@@ -39,7 +41,7 @@ def use_scheduler(server: LiveServer, **settings: Any) -> TrainingScheduler:
         factory=server.app.state.session_factory,
         executor=LocalExecutor(str(llamafactory_cli()), lf_env()),
     )
-    scheduler = TrainingScheduler(services, gpus=[])
+    scheduler = TrainingScheduler(services, gpus=gpus or [])
 
     async def swap() -> None:
         if current is not None:

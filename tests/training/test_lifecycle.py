@@ -126,3 +126,33 @@ def test_retry_starts_over(alice: httpx.Client, tiny: dict[str, int]) -> None:
         2,
         3,
     ]
+
+
+def test_two_slots_and_the_per_user_limit(
+    server: LiveServer, admin: httpx.Client, alice: httpx.Client
+) -> None:
+    """Two GPU slots (ids only: on this CPU machine CUDA_VISIBLE_DEVICES changes nothing, fp32
+    keeps LLaMA-Factory on the CPU) and at most one running job per user: alice's second job
+    waits although a slot is free, the admin's job takes it."""
+    use_scheduler(server, gpus=["0", "1"], training_max_running_per_user=1)
+    base = add_base_model(server)
+    params = {"max_steps": 3, "precision": "fp32"}
+    first = create_job(
+        alice, job_body(base, add_dataset(server, "alice@example.com"), hyperparameters=params)
+    )
+    second = create_job(
+        alice, job_body(base, add_dataset(server, "alice@example.com"), hyperparameters=params)
+    )
+    other = create_job(
+        admin, job_body(base, add_dataset(server, "root@example.com"), hyperparameters=params)
+    )
+    running = wait_job(alice, first["id"], step=1)
+    assert alice.get(f"/api/training/jobs/{second['id']}").json()["status"] == "queued"
+    theirs = wait_job(admin, other["id"], until=("running", "succeeded"))
+    assert {running["gpus"], theirs["gpus"]} == {"0", "1"}
+    done = [wait_job(admin, job["id"]) for job in (first, second, other)]
+    assert [job["status"] for job in done] == ["succeeded"] * 3
+    assert done[1]["started_at"] >= done[0]["finished_at"]
+    assert "bf16" not in done[0]["yaml"] and "use_cpu" not in done[0]["yaml"]
+    listed = admin.get("/api/training/jobs").json()
+    assert listed["total"] == 3 and alice.get("/api/training/jobs").json()["total"] == 2
