@@ -4,6 +4,7 @@ restarted after a crash and after a server restart, and merged by `llamafactory-
 
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from llmforge.serving import service
+from llmforge.serving.models import ModelVersion, ServeStatus
 from llmforge.serving.supervisor import ServingSupervisor
 from tests.conftest import USER_PASSWORD, LiveServer, login
 from tests.llamafactory_env import smollm2_path, tiny_model_path
@@ -127,9 +129,27 @@ def test_a_crashed_server_is_restarted_and_a_server_restart_serves_it_again(
     back = wait_for(admin, tiny_version, lambda v: serving(v) and v["pid"] != again["pid"])
     assert group_alive(back["pid"])
 
-    stopped = admin.post(f"/api/model-versions/{tiny_version}/stop").json()
-    assert stopped["status"] == "stopped"
+    # a second server process (uvicorn --workers 2) does not supervise, but can stop it
+    other = ServingSupervisor(old.services)
+    server.call(other.start())
+    server.call(other.stop(tiny_version))
     assert not group_alive(back["pid"])
+    time.sleep(2)  # the supervising process saw `stopping` and did not restart it
+    stopped = admin.get(f"/api/model-versions/{tiny_version}").json()
+    assert (stopped["status"], stopped["restarts"], stopped["pid"]) == ("stopped", 1, None)
+
+    # ...and a serve request written by it is picked up by the supervising process
+    server.db(lambda session: mark_starting(session, tiny_version))
+    server.call(other.serve(tiny_version))  # a no-op there
+    picked = wait_for(admin, tiny_version, serving)
+    server.call(other.shutdown())
+    assert admin.post(f"/api/model-versions/{tiny_version}/stop").json()["status"] == "stopped"
+    assert not group_alive(picked["pid"])
+
+
+async def mark_starting(session: Any, version_id: int) -> None:
+    version = await session.get(ModelVersion, version_id)
+    version.status = ServeStatus.starting
 
 
 def test_export_merged_writes_a_model_directory(

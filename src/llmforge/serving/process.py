@@ -3,10 +3,12 @@
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import os
 import signal
 from pathlib import Path
+from typing import IO
 
 DROPPED_ENV = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
 OFFLINE_ENV = {
@@ -78,6 +80,24 @@ async def stop_group(process: asyncio.subprocess.Process, grace_seconds: float) 
     signal_group(process.pid, signal.SIGKILL)  # children that outlived their leader
 
 
+def _group_alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+async def stop_pid_group(pid: int, grace_seconds: float) -> None:
+    """Like stop_group, for a process group this process did not start."""
+    signal_group(pid, signal.SIGTERM)
+    deadline = asyncio.get_running_loop().time() + grace_seconds
+    # another process's group: there is nothing to await but time
+    while _group_alive(pid) and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    signal_group(pid, signal.SIGKILL)
+
+
 def is_llamafactory_process(pid: int) -> bool:
     """True when `pid` runs llamafactory-cli (a recorded pid may have been reused since)."""
     try:
@@ -85,3 +105,19 @@ def is_llamafactory_process(pid: int) -> bool:
     except OSError:
         return False
     return b"llamafactory" in command
+
+
+FileLock = IO[bytes]
+
+
+def try_lock(directory: Path) -> FileLock | None:
+    """An exclusive lock on directory/supervisor.lock held while the file stays open; None
+    when another process holds it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = (directory / "supervisor.lock").open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle

@@ -2,6 +2,11 @@
 waits for /v1/models, registers the chat model, and restarts the server when it dies (bounded,
 with backoff) until the version is stopped. Exports run as tasks of their own.
 
+One server process per data directory supervises (it holds `serving/supervisor.lock`); with
+`--workers N` the others only write requests to the database (`starting`, export `running`),
+which the supervising process picks up within a second, and stop servers by their process
+group. Served models listen on loopback, so serving belongs to one host.
+
 On start-up, versions left `starting` or `serving` by a previous run are started again (any
 surviving LLaMA-Factory process of theirs is killed first); `stopping` ones become `stopped`
 and interrupted exports `failed`."""
@@ -31,6 +36,7 @@ from llmforge.settings import Settings
 
 logger = logging.getLogger("llmforge.serving")
 READY_POLL_SECONDS = 0.5
+WATCH_SECONDS = 1.0
 ACTIVE = (ServeStatus.starting, ServeStatus.serving)
 
 
@@ -82,7 +88,8 @@ class ServingSupervisor:
         self.settings = services.settings
         self._serving: dict[int, asyncio.Task[None]] = {}
         self._exports: dict[int, asyncio.Task[None]] = {}
-        self._processes: dict[int, asyncio.subprocess.Process] = {}
+        self._lock: process.FileLock | None = None
+        self._watcher: asyncio.Task[None] | None = None
         self._http = httpx.AsyncClient(timeout=2.0)
 
     # ---- database helpers --------------------------------------------------------------
@@ -115,51 +122,82 @@ class ServingSupervisor:
 
     # ---- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        """Recover what a previous run left behind, then serve what was being served."""
+        """Become the supervising process if no other one is, recover what a previous run
+        left behind, serve what was being served and watch for requests."""
+        self._lock = process.try_lock(self.settings.data_dir.resolve() / "serving")
+        if self._lock is None:
+            return
         async with transaction(self.services.factory) as session:
-            versions = list(
-                await session.scalars(
-                    select(ModelVersion).where(
-                        ModelVersion.status.in_((*ACTIVE, ServeStatus.stopping))
-                        | (ModelVersion.export_status == ExportStatus.running)
-                    )
+            versions = await session.scalars(
+                select(ModelVersion).where(
+                    ModelVersion.status.in_((*ACTIVE, ServeStatus.stopping))
+                    | (ModelVersion.export_status == ExportStatus.running)
                 )
             )
-            restart = [v.id for v in versions if self._recover(v)]
-        for version_id in restart:
-            await self.serve(version_id)
+            for version in versions:
+                self._recover(version)
+        await self._pick_up()
+        self._watcher = asyncio.create_task(self._watch(), name="serving-watch")
 
     @staticmethod
-    def _recover(version: ModelVersion) -> bool:
+    def _recover(version: ModelVersion) -> None:
         if version.pid and process.is_llamafactory_process(version.pid):
             process.signal_group(version.pid, signal.SIGKILL)
+        version.pid = None
         if version.export_status is ExportStatus.running:
             version.export_status = ExportStatus.failed
             version.export_error = "The export was interrupted by a server restart."
-        version.pid = None
         if version.status in ACTIVE:
             version.status = ServeStatus.starting
-            return True
-        if version.status is ServeStatus.stopping:
+        elif version.status is ServeStatus.stopping:
             version.status, version.port = ServeStatus.stopped, None
-        return False
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            try:
+                await self._pick_up()
+            except Exception:  # the database may be away for a moment; try again later
+                logger.exception("looking for serving requests failed")
+
+    async def _pick_up(self) -> None:
+        """Start what other server processes were asked for (or a previous run left)."""
+        async with transaction(self.services.factory) as session:
+            rows = (
+                await session.execute(
+                    select(ModelVersion.id, ModelVersion.status, ModelVersion.export_status).where(
+                        (ModelVersion.status == ServeStatus.starting)
+                        | (ModelVersion.export_status == ExportStatus.running)
+                    )
+                )
+            ).all()
+        for version_id, status, export_status in rows:
+            if status is ServeStatus.starting:
+                await self.serve(version_id)
+            if export_status is ExportStatus.running:
+                await self.export(version_id)
 
     async def shutdown(self) -> None:
         """Stop every child process; served versions keep their status, so the next start-up
         serves them again."""
         tasks = [*self._serving.values(), *self._exports.values()]
+        if self._watcher is not None:
+            tasks.append(self._watcher)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._http.aclose()
+        if self._lock is not None:
+            self._lock.close()
 
     def is_running(self, version_id: int) -> bool:
         task = self._serving.get(version_id)
         return task is not None and not task.done()
 
     async def serve(self, version_id: int) -> None:
-        """Start supervising (the caller has set the status to `starting` and committed)."""
-        if self.is_running(version_id):
+        """Start supervising (the caller has set the status to `starting` and committed).
+        In a process that does not supervise, the supervising one picks it up instead."""
+        if self._lock is None or self.is_running(version_id):
             return
         task = asyncio.create_task(self._supervise(version_id), name=f"serve-{version_id}")
         self._serving[version_id] = task
@@ -173,12 +211,30 @@ class ServingSupervisor:
     async def stop(self, version_id: int) -> None:
         """Stop the server (SIGTERM to its group, SIGKILL after the timeout) and disable its
         chat model; the version ends `stopped`."""
-        await self._set(version_id, status=ServeStatus.stopping)
+        pid = await self._mark_stopping(version_id)
         task = self._serving.get(version_id)
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        elif pid is not None and process.is_llamafactory_process(pid):
+            # served by another server process: its supervisor sees `stopping` and lets go
+            await process.stop_pid_group(pid, self.settings.serving_stop_timeout_seconds)
         await self._finish(version_id, ServeStatus.stopped, None)
+
+    async def _mark_stopping(self, version_id: int) -> int | None:
+        async def apply(_: AsyncSession, version: ModelVersion) -> int | None:
+            version.status = ServeStatus.stopping
+            return version.pid
+
+        pid: int | None = await self._with_version(version_id, apply)
+        return pid
+
+    async def _stopping(self, version_id: int) -> bool:
+        async def read(_: AsyncSession, version: ModelVersion) -> bool:
+            return version.status in (ServeStatus.stopping, ServeStatus.stopped)
+
+        stopping: bool = await self._with_version(version_id, read)
+        return stopping
 
     async def forget_version(self, version_id: int) -> None:
         """Kill whatever runs for a version about to be deleted."""
@@ -186,6 +242,9 @@ class ServingSupervisor:
             if (task := tasks.get(version_id)) is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+        pid = await self._mark_stopping(version_id)
+        if pid is not None and process.is_llamafactory_process(pid):
+            await process.stop_pid_group(pid, self.settings.serving_stop_timeout_seconds)
 
     async def _finish(self, version_id: int, status: ServeStatus, error: str | None) -> None:
         async def apply(session: AsyncSession, version: ModelVersion) -> None:
@@ -204,6 +263,8 @@ class ServingSupervisor:
         try:
             while True:
                 error = await self._run_once(version_id)
+                if await self._stopping(version_id):
+                    return
                 failures += 1
                 logger.warning("model version %s server failed: %s", version_id, error[-300:])
                 if failures > self.settings.serving_max_restarts:
@@ -244,16 +305,15 @@ class ServingSupervisor:
             )
         except OSError as exc:
             return f"Could not start {cli}: {exc}"
-        self._processes[version_id] = child
         try:
-            await self._set(version_id, pid=child.pid, port=port, status=ServeStatus.starting)
+            await self._set(version_id, pid=child.pid, port=port)
             if not await self._wait_ready(child, port, api_key):
                 return self._failure(child, log_path, "did not become ready")
-            await self._ready(version_id, port, api_key)
+            if not await self._ready(version_id, port, api_key):
+                return "stopped while it was starting"
             await child.wait()
             return self._failure(child, log_path, "stopped unexpectedly")
         finally:
-            self._processes.pop(version_id, None)
             if child.returncode is None:
                 await process.stop_group(child, self.settings.serving_stop_timeout_seconds)
 
@@ -274,22 +334,26 @@ class ServingSupervisor:
                 await asyncio.wait_for(child.wait(), READY_POLL_SECONDS)
         return False
 
-    async def _ready(self, version_id: int, port: int, api_key: str) -> None:
-        async def apply(session: AsyncSession, version: ModelVersion) -> None:
+    async def _ready(self, version_id: int, port: int, api_key: str) -> bool:
+        """Mark it serving and register its chat model, unless it was stopped meanwhile."""
+
+        async def apply(session: AsyncSession, version: ModelVersion) -> bool:
+            if version.status is not ServeStatus.starting:
+                return False
             version.status = ServeStatus.serving
             version.served_at = utcnow()
             version.api_key_encrypted = self.services.box.encrypt(api_key)
             await registration.register(session, self.services.box, version, port, api_key)
+            return True
 
-        await self._with_version(version_id, apply)
-
-    def pid_of(self, version_id: int) -> int | None:
-        child = self._processes.get(version_id)
-        return child.pid if child is not None else None
+        registered: bool = await self._with_version(version_id, apply)
+        return registered
 
     # ---- export ---------------------------------------------------------------------------
     async def export(self, version_id: int) -> None:
         """Start merging (the caller has set export_status `running` and committed)."""
+        if self._lock is None:
+            return
         if (task := self._exports.get(version_id)) is not None and not task.done():
             return
         task = asyncio.create_task(self._export(version_id), name=f"export-{version_id}")
