@@ -194,7 +194,16 @@ def test_build_a_test_set_in_the_page_and_run_it_with_a_judge(
         page.get_by_test_id("batch-editor-remove-3").click()
         page.get_by_test_id("batch-editor-save").click()
         expect(page.get_by_test_id("batch-set-editor")).to_be_hidden()
-        expect(page.get_by_test_id("batch-set-page-built")).to_contain_text("2")
+        built = page.get_by_test_id("batch-set-page-built")
+        expect(built).to_contain_text("2")
+        built.get_by_test_id("batch-set-edit").click()
+        expect(page.get_by_test_id("batch-editor-prompt-2")).to_have_value("Say number")
+        expect(page.get_by_test_id("batch-editor-tags-2")).to_have_value("numbers; short")
+        page.get_by_test_id("batch-editor-add").click()
+        page.get_by_test_id("batch-editor-prompt-3").fill("Say hi")
+        page.get_by_test_id("batch-editor-save").click()
+        expect(page.get_by_test_id("batch-set-editor")).to_be_hidden()
+        expect(built).to_contain_text("3")
 
         page.get_by_test_id("batch-run-new").click()
         page.get_by_test_id("batch-run-models").click()
@@ -208,7 +217,7 @@ def test_build_a_test_set_in_the_page_and_run_it_with_a_judge(
         page.get_by_test_id("batch-scorer-rubric").fill("Does it match the reference?")
         page.get_by_test_id("batch-run-submit").click()
         detail = page.get_by_test_id("batch-run-detail")
-        expect(detail.get_by_test_id("batch-cell-reason")).to_have_count(2, timeout=60_000)
+        expect(detail.get_by_test_id("batch-cell-reason")).to_have_count(3, timeout=60_000)
         expect(detail.get_by_test_id("batch-cell-reason").first).to_have_text(
             "Close enough to the reference."
         )
@@ -217,8 +226,8 @@ def test_build_a_test_set_in_the_page_and_run_it_with_a_judge(
         expect(page.get_by_test_id("batch-run-form")).to_be_hidden()
         page.get_by_test_id("batch-results").scroll_into_view_if_needed()
         screenshot(page, "batch-judge-reasons-light")
-    asked = sorted(body["messages"][-1]["content"] for body in chat_bodies(three_fakes[0])[-2:])
-    assert asked == ["Say answer", "Say number"]
+    asked = sorted(body["messages"][-1]["content"] for body in chat_bodies(three_fakes[0])[-3:])
+    assert asked == ["Say answer", "Say hi", "Say number"]
 
 
 def test_dashboard_charts_render(page: Page) -> None:
