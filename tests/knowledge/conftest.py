@@ -1,9 +1,6 @@
 import io
-import os
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,48 +15,14 @@ from llmforge.knowledge.store import collection_name
 from tests.chat_fixtures import register_model
 from tests.conftest import LiveServer
 from tests.fakes.openai import FakeOpenAI
-from tests.pg import free_port
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-MINILM = "all-MiniLM-L6-v2"
-SETUP_HINT = "run `make embeddings` (scripts/embeddings/setup.sh) first"
-
-
-def embeddings_python() -> Path:
-    env = os.environ.get("LLMFORGE_EMBEDDINGS_HOME")
-    home = Path(env) if env else REPO_ROOT / ".cache" / "embeddings"
-    python = home / "venv" / "bin" / "python"
-    if not python.is_file():
-        raise RuntimeError(f"the local embedding model is not installed at {home}: {SETUP_HINT}")
-    return python
+from tests.knowledge.embeddings_server import MINILM, serve_minilm
 
 
 @pytest.fixture(scope="session")
 def minilm_url() -> Iterator[str]:
     """The real all-MiniLM-L6-v2 behind scripts/embeddings/server.py on loopback (base /v1)."""
-    port = free_port()
-    server = REPO_ROOT / "scripts" / "embeddings" / "server.py"
-    process = subprocess.Popen(
-        [str(embeddings_python()), str(server), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the embeddings server did not start")
-        time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=15)
+    with serve_minilm() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -91,8 +91,8 @@ def _html(data: bytes) -> list[Section]:
     parser = _HtmlToMarkdown()
     parser.feed(decode_text(data))
     parser.close()
-    lines = (line.strip() for line in "".join(parser.parts).splitlines())
-    return [Section("\n".join(lines))]
+    lines = "\n".join(line.strip() for line in "".join(parser.parts).splitlines())
+    return [Section(re.sub(r"\n{3,}", "\n\n", lines).strip())]
 
 
 def _pdf(data: bytes) -> list[Section]:
