@@ -11,6 +11,7 @@ from llmforge.compare.schemas import CompareCreate, CompareRunRead, CompareRunSu
 from llmforge.core.errors import Conflict
 from llmforge.core.pagination import Page, PageParamsDep
 from llmforge.db import SessionDep
+from llmforge.dify.chat import lane_apps
 
 router = APIRouter(prefix="/api/compare", tags=["compare"])
 
@@ -91,7 +92,8 @@ async def rerun(
 ) -> EventSourceResponse:
     """A new run with the same prompt, system prompt, models and parameters (streamed like
     `POST /api/compare`)."""
-    spec = streaming.spec_from_run(run, await service.lanes_of(session, run))
+    lanes = await service.lanes_of(session, run)
+    spec = streaming.spec_from_run(run, lanes, await lane_apps(session, lanes))
     new_run = await streaming.start_run(session, user, spec, services)
     return EventSourceResponse(
         streaming.stream_run(new_run, services, registry), ping=SSE_PING_SECONDS

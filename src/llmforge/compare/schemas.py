@@ -16,11 +16,20 @@ Rating = Annotated[int, Field(ge=1, le=5)]
 
 
 class LaneCreate(BaseModel):
+    """A model, or a Dify app (`dify_app_id`), answers the lane."""
+
     model_config = ConfigDict(extra="forbid")
 
-    model_id: DatabaseId
+    model_id: DatabaseId | None = None
+    dify_app_id: DatabaseId | None = None
     parameters: ModelParameters = ModelParameters()
-    """On top of the model's own defaults."""
+    """On top of the model's own defaults (a Dify app uses its own settings)."""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if (self.model_id is None) == (self.dify_app_id is None):
+            raise ValueError("give either a model_id or a dify_app_id")
+        return self
 
 
 class TemplateUse(BaseModel):

@@ -11,7 +11,7 @@ once). One lane failing never disturbs the others.
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +32,7 @@ from llmforge.compare.registry import LaneRegistry
 from llmforge.compare.schemas import CompareCreate, CompareLaneRead, CompareRunRead
 from llmforge.core.errors import InvalidInput, NotFound
 from llmforge.db import transaction
+from llmforge.dify.chat import lane_target, remember_lanes
 from llmforge.llm import ChatMessage as LLMMessage
 from llmforge.llm import ChatRequest, LLMClient
 from llmforge.llm.tokens import estimate_usage
@@ -55,6 +56,8 @@ class LaneSpec:
     model_id: int | None
     """None when a rerun lane's model was deleted since."""
     parameters: ModelParameters
+    dify_app_id: int | None = None
+    """A Dify app answers this lane instead of a model."""
 
 
 @dataclass(frozen=True)
@@ -94,17 +97,24 @@ async def spec_from_request(session: AsyncSession, user: User, data: CompareCrea
         prompt=prompt,
         system_prompt=data.system_prompt,
         blind=data.blind,
-        lanes=[LaneSpec(lane.model_id, lane.parameters) for lane in data.lanes],
+        lanes=[LaneSpec(lane.model_id, lane.parameters, lane.dify_app_id) for lane in data.lanes],
     )
 
 
-def spec_from_run(run: CompareRun, lanes: list[CompareLane]) -> RunSpec:
+def spec_from_run(
+    run: CompareRun, lanes: list[CompareLane], dify_apps: Mapping[int, int | None]
+) -> RunSpec:
+    """`dify_apps`: the Dify app of each lane a Dify app answered, by lane id."""
     return RunSpec(
         prompt=run.prompt,
         system_prompt=run.system_prompt,
         blind=run.blind,
         lanes=[
-            LaneSpec(lane.model_id, ModelParameters.model_validate(lane.parameters))
+            LaneSpec(
+                lane.model_id,
+                ModelParameters.model_validate(lane.parameters),
+                dify_apps.get(lane.id),
+            )
             for lane in lanes
         ],
     )
@@ -146,6 +156,16 @@ async def _lane_model(
     return model, provider
 
 
+async def _lane_target(
+    session: AsyncSession, user: User, spec: LaneSpec, number: int, services: CallServices
+) -> tuple[Model, Provider, LLMClient]:
+    if spec.dify_app_id is not None:
+        dify = await lane_target(session, user, spec.dify_app_id, services.box, services.clients)
+        return dify.model, dify.provider, dify.client
+    model, provider = await _lane_model(session, user, spec, number)
+    return model, provider, client_for(provider, services.box, services.clients)
+
+
 async def start_run(
     session: AsyncSession, user: User, spec: RunSpec, services: CallServices
 ) -> RunCall:
@@ -158,18 +178,18 @@ async def start_run(
             code="prompt_too_long",
         )
     chosen = [
-        await _lane_model(session, user, lane, number)
+        await _lane_target(session, user, lane, number, services)
         for number, lane in enumerate(spec.lanes, start=1)
     ]
     parameters = [
         ModelParameters.model_validate(
             {**model.parameters, **lane.parameters.model_dump(exclude_defaults=True)}
         )
-        for lane, (model, _) in zip(spec.lanes, chosen, strict=True)
+        for lane, (model, _, _) in zip(spec.lanes, chosen, strict=True)
     ]
     question = [LLMMessage(role="user", content=spec.prompt)]
     checked: set[tuple[int | None, int | None]] = set()
-    for (model, _), merged in zip(chosen, parameters, strict=True):
+    for (model, _, _), merged in zip(chosen, parameters, strict=True):
         if (model.context_length, merged.max_tokens) not in checked:
             await fit_context(spec.system_prompt, question, model.context_length, merged.max_tokens)
             checked.add((model.context_length, merged.max_tokens))
@@ -193,19 +213,23 @@ async def start_run(
             parameters=lane.parameters.model_dump(exclude_defaults=True),
             status=LaneStatus.streaming,
         )
-        for position, lane, (model, provider) in zip(positions, spec.lanes, chosen, strict=True)
+        for position, lane, (model, provider, _) in zip(positions, spec.lanes, chosen, strict=True)
     ]
     session.add_all(lanes)
     await session.flush()
+    answered_by = [lane.dify_app_id for lane in spec.lanes]
+    await remember_lanes(
+        session, [(lane.id, app) for lane, app in zip(lanes, answered_by, strict=True)]
+    )
     calls = [
         LaneCall(
             lane_id=lane.id,
             model=model,
             provider=provider,
-            client=client_for(provider, services.box, services.clients),
+            client=client,
             request=_request(model, spec.system_prompt, spec.prompt, merged),
         )
-        for lane, (model, provider), merged in zip(lanes, chosen, parameters, strict=True)
+        for lane, (model, provider, client), merged in zip(lanes, chosen, parameters, strict=True)
     ]
     ordered = sorted(lanes, key=lambda lane: lane.position)
     return RunCall(run_id=run.id, user_id=user.id, read=service.run_read(run, ordered), lanes=calls)

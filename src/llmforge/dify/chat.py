@@ -1,16 +1,19 @@
 """Chat sessions and comparison lanes answered by a Dify app: the same turn and lane machinery
 as models, with a Dify client in place of a provider's and Dify's conversation kept."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llmforge.chat.models import ChatSession
+from llmforge.compare.models import CompareLane
 from llmforge.core.security import SecretBox
 from llmforge.db import transaction
 from llmforge.dify import service
 from llmforge.dify.client import ConversationHook, DifyClient
-from llmforge.dify.models import DifyApp, DifyChatSession
+from llmforge.dify.models import DifyApp, DifyChatSession, DifyCompareLane
 from llmforge.dify.schemas import DifyChatCreate, DifyChatRead
 from llmforge.llm.clients import ClientRegistry
 from llmforge.providers.models import Model, Provider
@@ -100,3 +103,21 @@ async def lane_target(
     app = await service.usable_app(session, user, app_id)
     service.mark_used(app)
     return DifyTarget(*stand_ins(app), service.client_for(app, box, clients, user_id=user.id))
+
+
+async def remember_lanes(session: AsyncSession, lanes: Sequence[tuple[int, int | None]]) -> None:
+    """Note which lanes (lane id, Dify app id or None) a Dify app answers."""
+    session.add_all(
+        DifyCompareLane(lane_id=lane_id, app_id=app_id) for lane_id, app_id in lanes if app_id
+    )
+    await session.flush()
+
+
+async def lane_apps(session: AsyncSession, lanes: Sequence[CompareLane]) -> dict[int, int | None]:
+    """The Dify app of each of these lanes that a Dify app answered (None once deleted)."""
+    rows = await session.execute(
+        select(DifyCompareLane.lane_id, DifyCompareLane.app_id).where(
+            DifyCompareLane.lane_id.in_([lane.id for lane in lanes])
+        )
+    )
+    return {lane_id: app_id for lane_id, app_id in rows.all()}
