@@ -1,4 +1,4 @@
-import { computed, onBeforeUnmount, ref } from 'vue'
+import { computed, onScopeDispose, ref } from 'vue'
 import {
   knowledgeApi,
   type KnowledgeBaseCreate,
@@ -109,7 +109,7 @@ export function useKnowledgeBase(id: number) {
     }
   }
 
-  onBeforeUnmount(() => {
+  onScopeDispose(() => {
     if (timer) clearTimeout(timer)
   })
 
