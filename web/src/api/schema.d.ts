@@ -3279,10 +3279,15 @@ export interface components {
             /** Top K */
             top_k?: number | null;
         };
-        /** LaneCreate */
+        /**
+         * LaneCreate
+         * @description A model, or a Dify app (`dify_app_id`), answers the lane.
+         */
         LaneCreate: {
+            /** Dify App Id */
+            dify_app_id?: number | null;
             /** Model Id */
-            model_id: number;
+            model_id?: number | null;
             /**
              * @default {
              *       "stop": []
