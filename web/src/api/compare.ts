@@ -11,7 +11,7 @@ import type {
 
 /** What starts a comparison; per-lane parameters are optional (the model's defaults apply). */
 export type CompareStartBody = Omit<CompareCreate, 'lanes'> & {
-  lanes: { model_id: number; parameters?: Partial<ModelParameters> }[]
+  lanes: ({ model_id: number; parameters?: Partial<ModelParameters> } | { dify_app_id: number })[]
 }
 
 export interface CompareVoteBody {

@@ -25,9 +25,13 @@ export function setParams(params: LaneParams | undefined): LaneParams | undefine
   return Object.keys(set).length ? set : undefined
 }
 
-/** The lanes of a new comparison: one per picked model, in order, with its set parameters. */
+/** A Dify app in the model picker: its id, negated (model ids are positive). */
+export const difyOptionId = (appId: number): number => -appId
+
+/** The lanes of a new comparison: one per picked model (or Dify app), in order, with its set parameters. */
 export function lanesBody(modelIds: number[], params: Record<number, LaneParams>): CompareStartBody['lanes'] {
   return modelIds.map((id) => {
+    if (id < 0) return { dify_app_id: -id }
     const set = setParams(params[id])
     return set ? { model_id: id, parameters: set } : { model_id: id }
   })

@@ -3,6 +3,7 @@ import { computed, onBeforeUnmount, onMounted, reactive, ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { useRouter } from 'vue-router'
 import { compareApi, streamCompare, type CompareStreamRequest } from '@/api/compare'
+import { difyApi, type DifyAppRead } from '@/api/dify'
 import { modelsApi } from '@/api/models'
 import type { CompareRunRead, CompareRunSummary, ModelRead } from '@/api/types'
 import { usePagedList } from '@/composables/use-paged-list'
@@ -24,6 +25,8 @@ export function useCompare() {
   const { t } = useI18n()
   const router = useRouter()
   const models = ref<ModelRead[]>([])
+  /** Dify apps that can answer a lane too (picked by `difyOptionId`). */
+  const difyApps = ref<DifyAppRead[]>([])
   const selected = ref<number[]>([])
   const prompt = ref('')
   const systemPrompt = ref('')
@@ -45,7 +48,9 @@ export function useCompare() {
 
   async function loadModels(): Promise<void> {
     try {
-      models.value = (await modelsApi.list()).filter((model) => model.capabilities.includes('chat'))
+      const [listed, apps] = await Promise.all([modelsApi.list(), difyApi.list()])
+      models.value = listed.filter((model) => model.capabilities.includes('chat'))
+      difyApps.value = apps.filter((app) => app.enabled)
     } catch {
       // toast shown by the client
     }
@@ -179,6 +184,7 @@ export function useCompare() {
 
   return {
     models,
+    difyApps,
     selected,
     prompt,
     systemPrompt,
