@@ -51,10 +51,11 @@ def test_knowledge_base_upload_retrieve_and_chat_with_sources(
         chat_id = connect(api, "Knowledge chat fake", chat_fake.base_url, FAKE_KEY, "fake-chat")
     chat_fake.behaviour.reply = "Backups run every night at 2 am [1]."
     sign_in(page, ADMIN_EMAIL, ADMIN_PASSWORD)
+    expect(page.get_by_test_id("page-home")).to_be_visible()
 
     page.goto("/knowledge")
     page.get_by_test_id("kb-new").click()
-    page.get_by_test_id("kb-name").locator("input").fill("Office handbook")
+    page.get_by_test_id("kb-name").fill("Office handbook")
     page.get_by_test_id("kb-model").click()
     page.get_by_role("option", name=MINILM).click()
     page.get_by_test_id("kb-create").click()
@@ -77,7 +78,7 @@ def test_knowledge_base_upload_retrieve_and_chat_with_sources(
     expect(statuses).to_have_count(2, timeout=60_000)
     expect(page.get_by_test_id("kb-document-name")).to_have_count(2)
 
-    page.get_by_test_id("kb-query").locator("input").fill("When are the servers backed up?")
+    page.get_by_test_id("kb-query").fill("When are the servers backed up?")
     page.get_by_test_id("kb-search").click()
     first_hit = page.get_by_test_id("kb-hit").first
     expect(first_hit).to_contain_text("handbook.md")
