@@ -80,6 +80,7 @@ def test_another_users_dataset_and_job_are_not_found(
     assert listed(alice) == 0 and listed(admin) == 1
     cancelled = admin.post(f"/api/training/jobs/{job['id']}/cancel", json={"mode": "force"})
     assert cancelled.status_code == 200
+    assert wait_job(admin, job["id"])["status"] == "cancelled"
 
 
 def test_preview_shows_the_yaml_with_the_advanced_edit(

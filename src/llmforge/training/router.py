@@ -286,6 +286,7 @@ async def job_report_markdown(job: OwnedJob, session: SessionDep) -> Response:
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
 async def job_event_stream(
     job: OwnedJob,
+    session: SessionDep,
     factory: SessionFactoryDep,
     settings: SettingsDep,
     log_after: Offset = 0,
@@ -294,6 +295,7 @@ async def job_event_stream(
     """Server-Sent Events: `job` (state, progress, ETA, throughput), `transition`, `log`,
     `metric`, and `end` when the job is final; replays from `log_after` (a line's seq) and
     `metric_after` (a point's id)."""
+    await session.commit()  # the stream reads with sessions of its own: free this connection
     cursor = Cursor(log_after=log_after, metric_after=metric_after)
     stream = job_events(factory, job.id, cursor, settings.training_poll_seconds)
     return EventSourceResponse(stream, ping=SSE_PING_SECONDS)

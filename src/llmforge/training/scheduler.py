@@ -35,7 +35,7 @@ from llmforge.core.errors import DomainError
 from llmforge.core.security import SecretBox
 from llmforge.datasets.models import Dataset
 from llmforge.datasets.training import training_dataset, write_dataset_dir
-from llmforge.db import transaction, utcnow
+from llmforge.db import transaction, utcnow, write_transaction
 from llmforge.serving.service import register_version
 from llmforge.settings import Settings
 from llmforge.training import workspace
@@ -402,7 +402,7 @@ class TrainingScheduler:
 
     async def _note(self, attempt: Attempt, text: str, **columns: Any) -> None:
         """A system line in the job's log (and column updates), under the claim."""
-        async with transaction(self.services.factory) as session:
+        async with write_transaction(self.services.factory) as session:
             updated = await session.execute(
                 update(TrainingJob)
                 .where(TrainingJob.id == attempt.job_id, TrainingJob.claimed_by == self.id)
@@ -419,7 +419,7 @@ class TrainingScheduler:
         batch = await asyncio.to_thread(monitor.read)
         if batch.empty and not force:
             return batch
-        async with transaction(self.services.factory) as session:
+        async with write_transaction(self.services.factory) as session:
             attempt.next_seq = await store_batch(
                 session, attempt.job_id, self.id, attempt.next_seq, batch
             )

@@ -4,6 +4,7 @@ call these from a thread in async code."""
 
 import json
 import re
+import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,10 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
 def job_dir(data_dir: Path, job_id: int) -> Path:
-    return (data_dir / "training" / "jobs" / str(job_id)).resolve()
+    """A new job's folder: its id and a random part, so that a reused id (SQLite hands out
+    the id of a deleted last row again) never meets an older job's files."""
+    name = f"{job_id}-{secrets.token_hex(4)}"
+    return (data_dir / "training" / "jobs" / name).resolve()
 
 
 def write_config(directory: Path, yaml_text: str) -> Path:
