@@ -5,7 +5,8 @@ Chat and agent apps: POST /chat-messages; completion apps: POST /completion-mess
 workflows: POST /workflows/run, all with `response_mode: streaming`. Dify streams
 `data: {"event": ...}` lines: `message`/`agent_message` (answer text), `agent_thought`
 (reasoning), `message_replace` (moderation), `text_chunk` (workflow text), `message_end`
-(usage and retriever resources), `workflow_finished`, `error`, and `ping` keep-alives.
+(usage; its retriever resources are not shown yet), `workflow_finished`, `error`, and
+`ping` keep-alives.
 Leaving the stream early calls Dify's stop endpoint for the task it started."""
 
 import logging
@@ -69,7 +70,6 @@ class DifyCall:
     input_variable: str = "query"
     conversation_id: str = ""
     task_id: str | None = None
-    retriever_resources: list[dict[str, Any]] = field(default_factory=list)
     thoughts: dict[str, str] = field(default_factory=dict)
     answered: bool = False
     moderated: bool = False
@@ -177,7 +177,6 @@ class DifyClient(HttpAdapter):
             return [ContentDelta("\n\n" + str(payload.get("answer") or ""))]
         if name == "message_end":
             metadata = payload.get("metadata") or {}
-            call.retriever_resources = list(metadata.get("retriever_resources") or [])
             usage = _usage(metadata)
             finish = Finish("content_filter" if call.moderated else "stop")
             return [usage, finish] if usage else [finish]
