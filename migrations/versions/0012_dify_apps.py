@@ -78,9 +78,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("chat_session_id", name=op.f("pk_dify_chat_sessions")),
     )
     with op.batch_alter_table("dify_chat_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_dify_chat_sessions_app_id"), ["app_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_dify_chat_sessions_app_id"), ["app_id"], unique=False)
 
     op.create_table(
         "dify_compare_lanes",
@@ -101,9 +99,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("lane_id", name=op.f("pk_dify_compare_lanes")),
     )
     with op.batch_alter_table("dify_compare_lanes", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_dify_compare_lanes_app_id"), ["app_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_dify_compare_lanes_app_id"), ["app_id"], unique=False)
 
 
 def downgrade() -> None:
