@@ -96,14 +96,18 @@ api-types-check: api-types
 
 test: lint test-backend test-web test-e2e
 
+# Much of the suite waits on subprocesses and sockets: two workers use both cores. Each test
+# file stays on one worker, in order (files that share a server rely on that).
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
+
 test-backend: deps deps-system llamafactory embeddings
-	$(VENV)/bin/pytest --ignore=tests/e2e --cov --cov-report=term
+	$(VENV)/bin/pytest --ignore=tests/e2e $(PYTEST_PARALLEL) --cov --cov-report=term
 
 test-web: web/node_modules/.package-lock.json
 	cd web && npm test
 
 test-e2e: deps deps-system web llamafactory embeddings
-	$(VENV)/bin/pytest tests/e2e -p no:cacheprovider
+	$(VENV)/bin/pytest tests/e2e $(PYTEST_PARALLEL) -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .coverage artifacts
