@@ -33,6 +33,9 @@ class CompareRun(Timestamped, Base):
     blind: Mapped[bool] = mapped_column(Boolean, default=False)
     revealed: Mapped[bool] = mapped_column(Boolean, default=False)
     winner_lane_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    knowledge_base_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=None)
+    """The knowledge-base passages every lane was given as [1], [2], …"""
 
 
 class LaneStatus(StrEnum):

@@ -4,8 +4,9 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from llmforge.chat.schemas import MessageText, SystemPrompt
+from llmforge.chat.schemas import KnowledgeBaseIds, MessageText, SystemPrompt
 from llmforge.compare.models import LaneStatus
+from llmforge.knowledge.schemas import Source
 from llmforge.prompts.schemas import Values
 from llmforge.providers.schemas import ModelParameters
 
@@ -49,6 +50,8 @@ class CompareCreate(BaseModel):
     system_prompt: SystemPrompt = ""
     blind: bool = False
     """Hide which model answered in which lane until a vote or a reveal; lanes are shuffled."""
+    knowledge_base_ids: KnowledgeBaseIds = []
+    """Every lane gets the same passages from these knowledge bases."""
     lanes: Annotated[list[LaneCreate], Field(min_length=MIN_LANES, max_length=MAX_LANES)]
 
     @model_validator(mode="after")
@@ -115,6 +118,9 @@ class CompareRunFields(BaseModel):
 class CompareRunRead(CompareRunFields):
     prompt: str
     lanes: list[CompareLaneRead]
+    knowledge_base_ids: list[int] = []
+    sources: list[Source] | None = None
+    """The passages every lane was given as [1], [2], … (None: no knowledge base)."""
 
 
 class CompareRunSummary(CompareRunFields):

@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,7 @@ from llmforge.compare.schemas import CompareCreate, CompareLaneRead, CompareRunR
 from llmforge.core.errors import InvalidInput, NotFound
 from llmforge.db import transaction
 from llmforge.dify.chat import lane_target, remember_lanes
+from llmforge.knowledge.grounding import check_kb_ids, ground
 from llmforge.llm import ChatMessage as LLMMessage
 from llmforge.llm import ChatRequest, LLMClient
 from llmforge.llm.tokens import estimate_usage
@@ -66,6 +67,7 @@ class RunSpec:
     system_prompt: str
     blind: bool
     lanes: list[LaneSpec]
+    knowledge_base_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +100,7 @@ async def spec_from_request(session: AsyncSession, user: User, data: CompareCrea
         system_prompt=data.system_prompt,
         blind=data.blind,
         lanes=[LaneSpec(lane.model_id, lane.parameters, lane.dify_app_id) for lane in data.lanes],
+        knowledge_base_ids=await check_kb_ids(session, user, data.knowledge_base_ids),
     )
 
 
@@ -109,6 +112,7 @@ def spec_from_run(
         prompt=run.prompt,
         system_prompt=run.system_prompt,
         blind=run.blind,
+        knowledge_base_ids=list(run.knowledge_base_ids),
         lanes=[
             LaneSpec(
                 lane.model_id,
@@ -187,16 +191,25 @@ async def start_run(
         )
         for lane, (model, _, _) in zip(spec.lanes, chosen, strict=True)
     ]
+    grounding = await ground(
+        session, user, spec.knowledge_base_ids, spec.prompt, services.knowledge
+    )
+    system_prompt = grounding.system_prompt(spec.system_prompt)
     question = [LLMMessage(role="user", content=spec.prompt)]
     checked: set[tuple[int | None, int | None]] = set()
     for (model, _, _), merged in zip(chosen, parameters, strict=True):
         if (model.context_length, merged.max_tokens) not in checked:
-            await fit_context(spec.system_prompt, question, model.context_length, merged.max_tokens)
+            await fit_context(system_prompt, question, model.context_length, merged.max_tokens)
             checked.add((model.context_length, merged.max_tokens))
     await ensure_within_budget(session, services.settings, services.recorder, user.id)
 
     run = CompareRun(
-        user_id=user.id, prompt=spec.prompt, system_prompt=spec.system_prompt, blind=spec.blind
+        user_id=user.id,
+        prompt=spec.prompt,
+        system_prompt=spec.system_prompt,
+        blind=spec.blind,
+        knowledge_base_ids=spec.knowledge_base_ids,
+        sources=grounding.stored_sources(),
     )
     session.add(run)
     await session.flush()
@@ -227,7 +240,7 @@ async def start_run(
             model=model,
             provider=provider,
             client=client,
-            request=_request(model, spec.system_prompt, spec.prompt, merged),
+            request=_request(model, system_prompt, spec.prompt, merged),
         )
         for lane, (model, provider, client), merged in zip(lanes, chosen, parameters, strict=True)
     ]

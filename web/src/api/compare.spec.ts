@@ -28,7 +28,7 @@ function chunkedStream(text: string, size: number): Response {
 
 describe('compare stream', () => {
   it('posts a new run or a rerun to its endpoint', () => {
-    expect(compareStreamPath({ kind: 'start', body: { prompt: 'x', system_prompt: '', blind: false, lanes: [] } })).toBe('/api/compare')
+    expect(compareStreamPath({ kind: 'start', body: { prompt: 'x', system_prompt: '', blind: false, knowledge_base_ids: [], lanes: [] } })).toBe('/api/compare')
     expect(compareStreamPath({ kind: 'rerun', runId: 4 })).toBe('/api/compare/4/rerun')
   })
 
@@ -50,7 +50,7 @@ describe('compare stream', () => {
       const state = emptyState()
       const seen: CompareStreamEvent['event'][] = []
       await streamCompare(
-        { kind: 'start', body: { prompt: 'Hi', system_prompt: '', blind: false, lanes: [{ model_id: 10 }, { model_id: 11 }] } },
+        { kind: 'start', body: { prompt: 'Hi', system_prompt: '', blind: false, knowledge_base_ids: [], lanes: [{ model_id: 10 }, { model_id: 11 }] } },
         (event) => {
           seen.push(event.event)
           applyCompareEvent(state, event)
@@ -60,7 +60,7 @@ describe('compare stream', () => {
       expect(calls[0]).toMatchObject({
         method: 'POST',
         url: '/api/compare',
-        body: { prompt: 'Hi', system_prompt: '', blind: false, lanes: [{ model_id: 10 }, { model_id: 11 }] },
+        body: { prompt: 'Hi', system_prompt: '', blind: false, knowledge_base_ids: [], lanes: [{ model_id: 10 }, { model_id: 11 }] },
       })
       expect(calls[0]?.headers.Authorization).toBe('Bearer tok')
       expect(seen).toEqual(['run', 'content', 'reasoning', 'content', 'error', 'lane_done', 'done'])

@@ -2243,6 +2243,11 @@ export interface components {
              * @default false
              */
             blind: boolean;
+            /**
+             * Knowledge Base Ids
+             * @default []
+             */
+            knowledge_base_ids: number[];
             /** Lanes */
             lanes: components["schemas"]["LaneCreate"][];
             /** Prompt */
@@ -2343,12 +2348,19 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
+            /**
+             * Knowledge Base Ids
+             * @default []
+             */
+            knowledge_base_ids: number[];
             /** Lanes */
             lanes: components["schemas"]["CompareLaneRead"][];
             /** Prompt */
             prompt: string;
             /** Revealed */
             revealed: boolean;
+            /** Sources */
+            sources?: components["schemas"]["Source"][] | null;
             /** System Prompt */
             system_prompt: string;
             /**

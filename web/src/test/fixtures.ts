@@ -278,6 +278,7 @@ export function makeCompareRun(lanes: CompareLaneRead[], overrides: Partial<Comp
     updated_at: '2026-01-01T00:00:00Z',
     prompt: 'Hi',
     lanes,
+    knowledge_base_ids: [],
     ...overrides,
   }
 }

@@ -31,6 +31,8 @@ export function useCompare() {
   const prompt = ref('')
   const systemPrompt = ref('')
   const blind = ref(false)
+  /** Every lane gets the same passages from these knowledge bases. */
+  const knowledgeBaseIds = ref<number[]>([])
   /** Per picked model: the parameters its lane sets on top of the model's defaults. */
   const laneParams = ref<Record<number, LaneParams>>({})
   const state = reactive<CompareState>(emptyState())
@@ -87,6 +89,7 @@ export function useCompare() {
         prompt: prompt.value,
         system_prompt: systemPrompt.value,
         blind: blind.value,
+        knowledge_base_ids: knowledgeBaseIds.value,
         lanes: lanesBody(selected.value, laneParams.value),
       },
     })
@@ -138,6 +141,7 @@ export function useCompare() {
       prompt.value = read.prompt
       systemPrompt.value = read.system_prompt
       blind.value = read.blind
+      knowledgeBaseIds.value = read.knowledge_base_ids ?? []
       const setup = setupFromLanes(read.lanes)
       if (setup.modelIds.length === read.lanes.length) {
         selected.value = setup.modelIds
@@ -189,6 +193,7 @@ export function useCompare() {
     prompt,
     systemPrompt,
     blind,
+    knowledgeBaseIds,
     state,
     streaming,
     laneParams,
