@@ -25,6 +25,8 @@ from llmforge.datasets.router import UPLOAD_PATH
 from llmforge.datasets.router import router as datasets_router
 from llmforge.db import create_engine, create_session_factory
 from llmforge.dify.router import router as dify_router
+from llmforge.evaluation.driver import DriverServices, EvaluationDriver
+from llmforge.evaluation.router import router as evaluation_router
 from llmforge.knowledge.embedding import KnowledgeServices
 from llmforge.knowledge.ingestion import Ingestor
 from llmforge.knowledge.router import router as knowledge_router
@@ -58,6 +60,7 @@ ROUTERS = (
     base_models_router,
     model_versions_router,
     training_router,
+    evaluation_router,
     knowledge_router,
     dify_router,
 )
@@ -116,7 +119,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings, app.state.secret_box, app.state.session_factory
             )
             app.state.training_scheduler.start()
+        app.state.evaluation_driver = EvaluationDriver(
+            DriverServices(
+                settings=settings,
+                factory=app.state.session_factory,
+                recorder=app.state.usage_recorder,
+                supervisor=app.state.serving_supervisor,
+                wake_runner=lambda: app.state.batch_runner.wake(),
+            )
+        )
+        app.state.evaluation_driver.start()
         yield
+        await app.state.evaluation_driver.stop()
         if app.state.training_scheduler is not None:
             await app.state.training_scheduler.stop()  # the processes run on; claims released
         await app.state.serving_supervisor.shutdown()

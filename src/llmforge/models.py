@@ -8,6 +8,7 @@ from llmforge.batch.models import BatchResult, BatchRun, BatchTestRow, BatchTest
 from llmforge.chat.models import ChatMessage, ChatSession
 from llmforge.compare.models import CompareLane, CompareRun
 from llmforge.datasets.models import Dataset
+from llmforge.evaluation.models import Evaluation
 from llmforge.db import Base
 from llmforge.dify.models import DifyApp, DifyChatSession, DifyCompareLane
 from llmforge.knowledge.models import KnowledgeBase, KnowledgeDocument
@@ -35,6 +36,7 @@ __all__ = [
     "DifyApp",
     "DifyChatSession",
     "DifyCompareLane",
+    "Evaluation",
     "JobTransition",
     "KnowledgeBase",
     "KnowledgeDocument",

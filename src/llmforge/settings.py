@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     training_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
     training_graceful_stop_seconds: Annotated[float, Field(gt=0)] = 120.0
     training_kill_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
+    evaluation_max_tokens: Annotated[int, Field(ge=1, le=32768)] = 256
+    """Answer length in the base-vs-fine-tuned evaluation, for served models with none set."""
 
     # Knowledge bases: embedded Qdrant under data_dir/qdrant unless a server URL is given.
     qdrant_url: str = ""

@@ -190,6 +190,11 @@ class ServingSupervisor:
         if self._lock is not None:
             self._lock.close()
 
+    @property
+    def supervising(self) -> bool:
+        """This process holds the serving lock: it runs the servers."""
+        return self._lock is not None
+
     def is_running(self, version_id: int) -> bool:
         task = self._serving.get(version_id)
         return task is not None and not task.done()

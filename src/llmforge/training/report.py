@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.base_models.models import BaseModel
 from llmforge.datasets.models import Dataset
+from llmforge.evaluation import service as evaluations
+from llmforge.evaluation.schemas import EvaluationRead, SideAnswer
 from llmforge.training import service, workspace
 from llmforge.training.models import MetricPointRow, TrainingJob
 from llmforge.training.schemas import (
@@ -64,6 +66,7 @@ async def build_report(
     final, best, best_step = _losses(points)
     evals = [p.values["eval_loss"] for p in points if "eval_loss" in p.values]
     eval_loss = _number(results, "eval_loss") or (evals[-1] if evals else None)
+    evaluation = await evaluations.get_evaluation(session, job)
     duration = None
     if job.started_at and job.finished_at:
         duration = (job.finished_at - job.started_at).total_seconds()
@@ -98,6 +101,7 @@ async def build_report(
         curve=_curve(points),
         artifacts=[ArtifactRead(name=a.name, kind=a.kind, size_bytes=a.size_bytes) for a in found],
         transitions=[TransitionRead.model_validate(t) for t in transitions],
+        evaluation=await evaluations.read(session, evaluation) if evaluation else None,
     )
 
 
@@ -163,5 +167,48 @@ def to_markdown(report: TrainingReport) -> str:
         f"{t.reason}"
         for t in report.transitions
     ]
+    if report.evaluation is not None:
+        lines += ["", *_evaluation_markdown(report.evaluation)]
     lines += ["", "## Configuration", "", "```yaml", job.yaml.rstrip(), "```", ""]
     return "\n".join(lines)
+
+
+def _cell_text(text: str | None, limit: int = 300) -> str:
+    """One table cell: no line breaks or pipes, cut at `limit` characters."""
+    flat = " ".join((text or "").split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _side_text(side: SideAnswer | None) -> str:
+    if side is None:
+        return "—"
+    if side.failed:
+        return "(error)"
+    return f"{_cell_text(side.answer)} ({_fmt(side.similarity, 3)})"
+
+
+def _evaluation_markdown(evaluation: EvaluationRead) -> list[str]:
+    lines = ["## Evaluation: base vs fine-tuned", ""]
+    state = evaluation.status.value + (f": {evaluation.reason}" if evaluation.reason else "")
+    lines += [
+        f"State: {state}" + (f" (batch run {evaluation.run_id})" if evaluation.run_id else "")
+    ]
+    if evaluation.summary:
+        lines += [
+            "",
+            "| | model | mean similarity | mean latency (ms) | errors |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {s.side.replace('_', '-')} | {s.model_name} | {_fmt(s.mean_similarity)} | "
+            f"{_fmt(s.mean_latency_ms, 1)} | {s.errors} |"
+            for s in evaluation.summary
+        ]
+    if evaluation.rows:
+        lines += ["", "| # | prompt | reference | base | fine-tuned |", "|---|---|---|---|---|"]
+        lines += [
+            f"| {r.position} | {_cell_text(r.prompt)} | {_cell_text(r.reference)} | "
+            f"{_side_text(r.base)} | {_side_text(r.fine_tuned)} |"
+            for r in evaluation.rows
+        ]
+    return lines

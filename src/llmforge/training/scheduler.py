@@ -36,6 +36,7 @@ from llmforge.core.security import SecretBox
 from llmforge.datasets.models import Dataset
 from llmforge.datasets.training import training_dataset, write_dataset_dir
 from llmforge.db import transaction, utcnow, write_transaction
+from llmforge.evaluation.service import queue_for_job
 from llmforge.serving.service import register_version
 from llmforge.settings import Settings
 from llmforge.training import workspace
@@ -551,6 +552,7 @@ class TrainingScheduler:
         job.progress = 100.0
         self._settle(session, job, JobStatus.succeeded, f"training finished{summary}", now)
         await self._register(session, job)
+        await queue_for_job(session, job)
 
     async def _register(self, session: AsyncSession, job: TrainingJob) -> None:
         full = job.method in (Method.full.value, Method.freeze.value)

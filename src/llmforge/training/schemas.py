@@ -3,6 +3,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
+from llmforge.evaluation.schemas import EvaluationRead
 from llmforge.training.config import Hyperparameters, Method, Stage, SwanlabOptions, TrainingPreset
 from llmforge.training.models import CancelMode, JobStatus
 
@@ -175,3 +176,6 @@ class TrainingReport(BaseModel):
     curve: list[CurvePoint]
     artifacts: list[ArtifactRead]
     transitions: list[TransitionRead]
+    evaluation: EvaluationRead | None = Field(
+        default=None, description="base vs fine-tuned on the held-out split, when evaluated"
+    )
