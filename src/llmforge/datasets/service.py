@@ -14,9 +14,8 @@ from llmforge.core.errors import Conflict, InvalidInput, NotFound
 from llmforge.core.pagination import PageParams, paginate
 from llmforge.datasets import build, stats, storage
 from llmforge.datasets.models import Dataset
+from llmforge.training.models import ACTIVE_STATUSES, TrainingJob
 from llmforge.users.models import Role, User
-
-ACTIVE_JOB_STATUSES = ("pending", "queued", "running")
 
 
 @dataclass(frozen=True)
@@ -136,17 +135,13 @@ async def dataset_stats(dataset: Dataset, data_dir: Path, cutoff_len: int | None
     return await anyio.to_thread.run_sync(_restat, dataset, path, cutoff_len)
 
 
-async def _job_count(session: AsyncSession, dataset_id: int, statuses: tuple[str, ...]) -> int:
-    """Training jobs on the dataset (in `statuses`, or any when empty). The jobs table belongs
-    to the training module; it is looked up in the metadata so this module does not import it."""
-    from llmforge.models import Base
-
-    jobs = Base.metadata.tables.get("training_jobs")
-    if jobs is None:
-        return 0
-    statement = select(func.count()).select_from(jobs).where(jobs.c.dataset_id == dataset_id)
-    if statuses:
-        statement = statement.where(jobs.c.status.in_(statuses))
+async def _job_count(session: AsyncSession, dataset_id: int, *, active_only: bool) -> int:
+    """Training jobs on the dataset."""
+    statement = (
+        select(func.count()).select_from(TrainingJob).where(TrainingJob.dataset_id == dataset_id)
+    )
+    if active_only:
+        statement = statement.where(TrainingJob.status.in_(ACTIVE_STATUSES))
     return await session.scalar(statement) or 0
 
 
@@ -154,7 +149,7 @@ async def ensure_not_in_use(session: AsyncSession, dataset_id: int) -> None:
     """Conflict `dataset_in_use` while a training job that is pending, queued or running uses
     the dataset; `dataset_has_jobs` while finished jobs still refer to it (their retry, resume
     and report need it)."""
-    active = await _job_count(session, dataset_id, ACTIVE_JOB_STATUSES)
+    active = await _job_count(session, dataset_id, active_only=True)
     if active:
         raise Conflict(
             "A training job that is pending, queued or running uses this dataset: cancel it or "
@@ -162,7 +157,7 @@ async def ensure_not_in_use(session: AsyncSession, dataset_id: int) -> None:
             code="dataset_in_use",
             details={"active_jobs": active},
         )
-    finished = await _job_count(session, dataset_id, ())
+    finished = await _job_count(session, dataset_id, active_only=False)
     if finished:
         raise Conflict(
             f"{finished} finished training job(s) refer to this dataset: delete them first.",
