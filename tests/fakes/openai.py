@@ -221,6 +221,7 @@ class FakeOpenAI(FakeServer):
         refusal = await self._refuse(request, model)
         if refusal is not None:
             return refusal
+        await self.slow_start()
         if self.behaviour.garbage:
             return garbage_response()
         inputs = body.get("input", [])

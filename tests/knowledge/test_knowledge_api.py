@@ -1,5 +1,7 @@
 """Knowledge bases over HTTP with the real embedded Qdrant; embeddings from the OpenAI fake."""
 
+import time
+
 import httpx
 
 from tests.conftest import LiveServer, login
@@ -275,3 +277,27 @@ def test_embedding_model_is_locked_once_documents_exist(
         f"/api/knowledge-bases/{kb['id']}", json={"embedding_model_id": fake_embed + 1000}
     )
     assert response.status_code == 409 and response.json()["code"] == "embedding_model_locked"
+
+
+def test_a_stopped_ingestion_is_queued_again_and_finishes_after_a_restart(
+    server: LiveServer, alice: httpx.Client, fake: FakeOpenAI, fake_embed: int
+) -> None:
+    kb = create_kb(alice, fake_embed)
+    fake.behaviour.first_byte_delay = 3.0
+    created = upload(alice, kb["id"], "guide.md", GUIDE).json()
+    url = f"/api/knowledge-bases/{kb['id']}/documents/{created['id']}"
+    deadline = time.monotonic() + 30
+    while alice.get(url).json()["status"] != "processing":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    ingestor = server.app.state.knowledge_ingestor
+    server.call(ingestor.stop())  # as at shutdown
+    assert alice.get(url).json()["status"] == "queued"
+    fake.behaviour.first_byte_delay = 0.0
+
+    async def start() -> None:
+        ingestor.start()
+
+    server.call(start())
+    assert wait_done(alice, kb["id"], created["id"])["status"] == "ready"
+    assert vector_count(server, kb["id"], created["id"]) == 3

@@ -10,6 +10,8 @@ process that died is queued again once it has not moved for `stale_after` second
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -92,9 +94,12 @@ class Ingestor:
             await asyncio.gather(task, return_exceptions=True)
 
     async def _loop(self) -> None:
+        last_requeue = -math.inf
         while True:
             try:
-                await self._requeue_stale()
+                if time.monotonic() - last_requeue >= self.stale_after / 4:  # a rare write
+                    await self._requeue_stale()
+                    last_requeue = time.monotonic()
                 await self._claim()
             except Exception:
                 logger.exception("knowledge ingestor: could not poll for documents")
