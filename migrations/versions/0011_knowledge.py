@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_bases")),
     )
     with op.batch_alter_table("knowledge_bases", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_knowledge_bases_owner_id"), ["owner_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_knowledge_bases_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
         "knowledge_documents",
