@@ -987,6 +987,7 @@ const en = {
       drop: 'Drop a JSON, JSONL or CSV file here, or click to choose one',
       done: '"{name}" uploaded: {count} records',
       aborted: 'The upload was cancelled.',
+      checking: 'Uploaded; checking every record…',
     },
     report: {
       shown: 'Showing {shown} of {total} problems.',

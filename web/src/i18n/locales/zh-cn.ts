@@ -988,6 +988,7 @@ const zhCN: MessageSchema = {
       drop: '将 JSON、JSONL 或 CSV 文件拖到此处，或点击选择',
       done: '已上传“{name}”：{count} 条记录',
       aborted: '上传已取消。',
+      checking: '已上传，正在检查每条记录…',
     },
     report: {
       shown: '显示 {total} 个问题中的 {shown} 个。',
