@@ -1674,6 +1674,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/training/jobs/{job_id}/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Evaluation
+         * @description The job's base-vs-fine-tuned evaluation on its held-out split. 404
+         *     `evaluation_not_found` when none was started.
+         */
+        get: operations["get_evaluation_api_training_jobs__job_id__evaluation_get"];
+        put?: never;
+        /**
+         * Start Evaluation
+         * @description Evaluate a succeeded job (again): its base model and its version are served, answer the
+         *     held-out prompts in a batch run, and are scored by similarity to the references. 409
+         *     `job_not_succeeded`, `no_model_version`, `no_heldout_split`, `evaluation_running`.
+         */
+        post: operations["start_evaluation_api_training_jobs__job_id__evaluation_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/training/jobs/{job_id}/events": {
         parameters: {
             query?: never;
@@ -2833,6 +2860,55 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** EvaluationRead */
+        EvaluationRead: {
+            /** Base Version Id */
+            base_version_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Job Id */
+            job_id: number;
+            /** Phase */
+            phase: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Rows */
+            rows: components["schemas"]["EvaluationRow"][];
+            /** Run Id */
+            run_id: number | null;
+            /** Set Id */
+            set_id: number | null;
+            /** Started At */
+            started_at: string | null;
+            status: components["schemas"]["EvaluationStatus"];
+            /** Summary */
+            summary: components["schemas"]["SideSummary"][];
+            /** Tuned Version Id */
+            tuned_version_id: number | null;
+        };
+        /** EvaluationRow */
+        EvaluationRow: {
+            base: components["schemas"]["SideAnswer"] | null;
+            fine_tuned: components["schemas"]["SideAnswer"] | null;
+            /** Position */
+            position: number;
+            /** Prompt */
+            prompt: string;
+            /** Reference */
+            reference: string | null;
+        };
+        /**
+         * EvaluationStatus
+         * @enum {string}
+         */
+        EvaluationStatus: "pending" | "running" | "completed" | "failed";
         /** ExactScorer */
         ExactScorer: {
             /**
@@ -4685,6 +4761,39 @@ export interface components {
              */
             updated_at: string;
         };
+        /** SideAnswer */
+        SideAnswer: {
+            /** Answer */
+            answer: string | null;
+            /** Failed */
+            failed: boolean;
+            /** Latency Ms */
+            latency_ms: number | null;
+            /** Similarity */
+            similarity: number | null;
+        };
+        /** SideSummary */
+        SideSummary: {
+            /** Answered */
+            answered: number;
+            /** Errors */
+            errors: number;
+            /** Mean Latency Ms */
+            mean_latency_ms: number | null;
+            /** Mean Similarity */
+            mean_similarity: number | null;
+            /** Model Id */
+            model_id: number;
+            /** Model Name */
+            model_name: string;
+            /**
+             * Side
+             * @enum {string}
+             */
+            side: "base" | "fine_tuned";
+            /** Version Id */
+            version_id: number | null;
+        };
         /** SimilarityScorer */
         SimilarityScorer: {
             /**
@@ -4910,6 +5019,8 @@ export interface components {
             duration_seconds: number | null;
             /** Eval Loss */
             eval_loss: number | null;
+            /** @description base vs fine-tuned on the held-out split, when evaluated */
+            evaluation?: components["schemas"]["EvaluationRead"] | null;
             /** Final Loss */
             final_loss: number | null;
             job: components["schemas"]["JobDetail"];
@@ -16558,6 +16669,194 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_evaluation_api_training_jobs__job_id__evaluation_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRead"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    start_evaluation_api_training_jobs__job_id__evaluation_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRead"];
                 };
             };
             /** @description Bad Request */

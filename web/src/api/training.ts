@@ -16,6 +16,7 @@ export type Hyperparameters = Schemas['Hyperparameters']
 export type TrainingOptions = Schemas['TrainingOptions']
 export type TrainingPreset = Schemas['TrainingPreset']
 export type TrainingReport = Schemas['TrainingReport']
+export type JobEvaluation = Schemas['EvaluationRead']
 export type MetricPoint = Schemas['MetricRead']
 export type LogLine = Schemas['LogLineRead']
 export type LogPage = Schemas['Page_LogLineRead_']
@@ -129,4 +130,6 @@ export const trainingApi = {
   report: (id: number) => http.get<TrainingReport>(`${BASE}/jobs/${id}/report`),
   downloadLogs: (id: number) => download(`${BASE}/jobs/${id}/logs/download`, `training-job-${id}.log`),
   downloadReport: (id: number) => download(`${BASE}/jobs/${id}/report.md`, `training-job-${id}-report.md`),
+  evaluation: (id: number) => http.get<JobEvaluation>(`${BASE}/jobs/${id}/evaluation`),
+  evaluate: (id: number) => http.post<JobEvaluation>(`${BASE}/jobs/${id}/evaluation`),
 }

@@ -1100,6 +1100,37 @@ const en = {
     placeholder: 'Message {name}…',
     conversation: 'Dify conversation',
   },
+  evaluation: {
+    title: 'Evaluation: base vs fine-tuned',
+    hint: 'The base model alone and the fine-tuned version answer the held-out prompts; answers are scored by similarity to the references.',
+    none: 'Not evaluated yet.',
+    start: 'Evaluate',
+    again: 'Evaluate again',
+    started: 'The evaluation has started.',
+    state: {
+      pending: 'Pending',
+      running: 'Running',
+      completed: 'Completed',
+      failed: 'Failed',
+    },
+    phase: {
+      serving: 'starting both model servers',
+      testing: 'the models answer the held-out prompts',
+    },
+    side: {
+      base: 'Base',
+      fine_tuned: 'Fine-tuned',
+    },
+    model: 'Model',
+    similarity: 'Mean similarity',
+    latency: 'Mean latency',
+    errors: 'Errors',
+    prompt: 'Prompt',
+    reference: 'Reference',
+    score: 'similarity {score}',
+    failedCell: 'No answer (error)',
+    openRun: 'Open the batch run',
+  },
 }
 
 export type MessageSchema = typeof en

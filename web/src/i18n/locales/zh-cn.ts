@@ -1101,6 +1101,37 @@ const zhCN: MessageSchema = {
     placeholder: '给 {name} 发消息…',
     conversation: 'Dify 会话',
   },
+  evaluation: {
+    title: '评估：基座 vs 微调',
+    hint: '基座模型与微调版本分别回答留出集的提示词，按与参考答案的相似度打分。',
+    none: '尚未评估。',
+    start: '开始评估',
+    again: '重新评估',
+    started: '评估已开始。',
+    state: {
+      pending: '等待中',
+      running: '进行中',
+      completed: '已完成',
+      failed: '失败',
+    },
+    phase: {
+      serving: '正在启动两个模型服务',
+      testing: '模型正在回答留出集提示词',
+    },
+    side: {
+      base: '基座',
+      fine_tuned: '微调',
+    },
+    model: '模型',
+    similarity: '平均相似度',
+    latency: '平均延迟',
+    errors: '错误',
+    prompt: '提示词',
+    reference: '参考答案',
+    score: '相似度 {score}',
+    failedCell: '无回答（出错）',
+    openRun: '打开批量测试',
+  },
 }
 
 export default zhCN
