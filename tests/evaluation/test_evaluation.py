@@ -23,6 +23,7 @@ from llmforge.training.models import JobStatus, TrainingJob
 from llmforge.users.models import User
 from tests.conftest import USER_PASSWORD, LiveServer, login
 from tests.llamafactory_env import llamafactory_cli
+from tests.serving.conftest import wait_for
 from tests.training.helpers import add_base_model, alpaca_records, job_body, use_scheduler, wait_job
 
 pytestmark = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
@@ -89,17 +90,23 @@ def add_finished_job(
 ) -> int:
     """A job row as the scheduler leaves it, with a version on a missing adapter directory."""
 
+    name = f"done-{uuid.uuid4().hex[:6]}"
+    output = Path(server.settings.data_dir) / "jobs" / name
+    output.mkdir(parents=True)
+
     async def add(session: Any) -> int:
         user_id = await _user_id(session, ALICE)
         job = TrainingJob(
             user_id=user_id,
-            name=f"done-{uuid.uuid4().hex[:6]}",
+            name=name,
             base_model_id=base_model_id,
             dataset_id=dataset_id,
             method="lora",
             stage="sft",
             template="smollm2",
             status=status,
+            job_dir=str(output),
+            output_dir=str(output),
         )
         session.add(job)
         await session.flush()
@@ -157,7 +164,7 @@ def test_a_succeeded_job_is_evaluated_base_vs_fine_tuned(
 
     # the servers it started are stopped again
     for version_id in (evaluation["base_version_id"], evaluation["tuned_version_id"]):
-        version = alice.get(f"/api/model-versions/{version_id}").json()
+        version = wait_for(alice, version_id, lambda v: v["status"] != "stopping", timeout=60)
         assert version["status"] == "stopped", version
     run = alice.get(f"/api/batch-tests/runs/{evaluation['run_id']}").json()
     assert run["status"] == "completed" and run["progress"]["done"] == 6
