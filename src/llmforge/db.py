@@ -104,7 +104,7 @@ async def one_writer(session: AsyncSession) -> AsyncIterator[None]:
     waiting, so the writer whose turn it is always gets one. PostgreSQL writes concurrently, so
     there it does nothing.
     """
-    engine = session.get_bind()
+    engine = session.get_bind().engine
     if engine.dialect.name != "sqlite":
         yield
         return
