@@ -34,7 +34,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.stream_overhead import ADMIN, start_llmforge, wait_ready  # noqa: E402
 from tests.llamafactory_env import (  # noqa: E402
     lf_env,
     lf_home,
@@ -42,6 +41,8 @@ from tests.llamafactory_env import (  # noqa: E402
     smollm2_path,
     tiny_model_path,
 )
+
+from bench.stream_overhead import ADMIN, start_llmforge, wait_ready  # noqa: E402
 
 
 def alpaca(count: int) -> bytes:
@@ -86,6 +87,15 @@ class LogWatcher(threading.Thread):
                     if step is not None:
                         self.seen.setdefault(int(step), time.monotonic())
             time.sleep(0.01)
+
+
+def stop_unfinished(http: httpx.Client) -> None:
+    """Training processes outlive the server (a restarted one adopts them): stop ours."""
+    for job in http.get("/api/training/jobs").json()["items"]:
+        if job["status"] in ("pending", "queued", "running"):
+            http.post(f"/api/training/jobs/{job['id']}/cancel", json={"mode": "force"})
+            while http.get(f"/api/training/jobs/{job['id']}").json()["status"] == "running":
+                time.sleep(0.5)
 
 
 def run_through_llmforge(
@@ -166,7 +176,6 @@ def main() -> None:
     args = parser.parse_args()
     model_path = smollm2_path() if args.model == "smollm2" else tiny_model_path()
 
-    rounds = []
     with tempfile.TemporaryDirectory() as data_dir:
         os.environ["LLMFORGE_MODEL_ROOTS"] = json.dumps([str(lf_home() / "models")])
         os.environ["LLMFORGE_LLAMAFACTORY_CLI"] = str(llamafactory_cli())
@@ -179,47 +188,52 @@ def main() -> None:
                 ).json()["access_token"]
                 http.headers["Authorization"] = f"Bearer {token}"
                 base_model_id, dataset_id = set_up(http, model_path)
-                for index in range(args.rounds):
-                    through = run_through_llmforge(
-                        http, base_model_id, dataset_id, args.steps, index
-                    )
-                    bare = run_bare(through["yaml"], Path(tempfile.mkdtemp(dir=data_dir)))
-                    rounds.append(
-                        {
-                            "llmforge_train_runtime_s": through["train_runtime"],
-                            "bare_train_runtime_s": bare,
-                            "runtime_ratio": round(bare / through["train_runtime"], 4),
-                            "queued_to_running_ms": round(through["queued_to_running_ms"], 1),
-                            "log_to_page_ms_median": round(
-                                statistics.median(through["log_to_page_ms"]), 1
-                            ),
-                            "log_to_page_ms_max": round(max(through["log_to_page_ms"]), 1),
-                        }
-                    )
+                try:
+                    rounds = measure(http, base_model_id, dataset_id, args, data_dir)
+                finally:
+                    stop_unfinished(http)
         finally:
             server.terminate()
             server.wait(timeout=30)
+    print(json.dumps(summary(rounds, model_path.name, args), indent=2))
 
+
+def measure(
+    http: httpx.Client, base_model_id: int, dataset_id: int, args: argparse.Namespace, data_dir: str
+) -> list[dict[str, Any]]:
+    rounds = []
+    for index in range(args.rounds):
+        through = run_through_llmforge(http, base_model_id, dataset_id, args.steps, index)
+        bare = run_bare(through["yaml"], Path(tempfile.mkdtemp(dir=data_dir)))
+        rounds.append(
+            {
+                "llmforge_train_runtime_s": through["train_runtime"],
+                "bare_train_runtime_s": bare,
+                "runtime_ratio": round(bare / through["train_runtime"], 4),
+                "queued_to_running_ms": round(through["queued_to_running_ms"], 1),
+                "log_to_page_ms_median": round(statistics.median(through["log_to_page_ms"]), 1),
+                "log_to_page_ms_max": round(max(through["log_to_page_ms"]), 1),
+            }
+        )
+    return rounds
+
+
+def summary(rounds: list[dict[str, Any]], model: str, args: argparse.Namespace) -> dict[str, Any]:
     def median(key: str) -> float:
         return round(float(statistics.median(r[key] for r in rounds)), 4)
 
-    print(
-        json.dumps(
-            {
-                "benchmark": "training_overhead",
-                "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-                "model": model_path.name,
-                "steps": args.steps,
-                "rounds": args.rounds,
-                "runtime_ratio": median("runtime_ratio"),
-                "queued_to_running_ms": median("queued_to_running_ms"),
-                "log_to_page_ms_median": median("log_to_page_ms_median"),
-                "log_to_page_ms_max": max(r["log_to_page_ms_max"] for r in rounds),
-                "rounds_detail": rounds,
-            },
-            indent=2,
-        )
-    )
+    return {
+        "benchmark": "training_overhead",
+        "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
+        "model": model,
+        "steps": args.steps,
+        "rounds": args.rounds,
+        "runtime_ratio": median("runtime_ratio"),
+        "queued_to_running_ms": median("queued_to_running_ms"),
+        "log_to_page_ms_median": median("log_to_page_ms_median"),
+        "log_to_page_ms_max": max(r["log_to_page_ms_max"] for r in rounds),
+        "rounds_detail": rounds,
+    }
 
 
 if __name__ == "__main__":
