@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     training_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
     training_graceful_stop_seconds: Annotated[float, Field(gt=0)] = 120.0
     training_kill_timeout_seconds: Annotated[float, Field(gt=0)] = 15.0
+    # "local": llamafactory-cli on this host; "ray": submitted to the Ray cluster at ray_address
+    # (its Jobs API, e.g. http://head:8265); job folders must be on a filesystem shared with it.
+    training_executor: Literal["local", "ray"] = "local"
+    ray_address: str = ""
     evaluation_max_tokens: Annotated[int, Field(ge=1, le=32768)] = 256
     """Answer length in the base-vs-fine-tuned evaluation, for served models with none set."""
 

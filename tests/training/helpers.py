@@ -13,6 +13,7 @@ from llmforge.base_models.models import BaseModel
 from llmforge.datasets import formats
 from llmforge.datasets.models import Dataset
 from llmforge.training.executor import LocalExecutor
+from llmforge.training.ray_executor import RayExecutor
 from llmforge.training.scheduler import SchedulerServices, TrainingScheduler
 from llmforge.users.models import User
 from tests.conftest import LiveServer
@@ -29,17 +30,21 @@ def alpaca_records(count: int = 20) -> list[dict[str, str]]:
 
 
 def use_scheduler(
-    server: LiveServer, gpus: list[str] | None = None, **settings: Any
+    server: LiveServer,
+    gpus: list[str] | None = None,
+    executor: LocalExecutor | RayExecutor | None = None,
+    **settings: Any,
 ) -> TrainingScheduler:
     """Replace the app's training scheduler by one that runs the real llamafactory-cli
-    (offline) on the CPU slot, or on `gpus` slots; `settings` override training settings."""
+    (offline) on the CPU slot, or on `gpus` slots, locally unless another `executor` is given;
+    `settings` override training settings."""
     current: TrainingScheduler | None = server.app.state.training_scheduler
     values = {"training_poll_seconds": 0.25, "training_heartbeat_seconds": 1.0} | settings
     services = SchedulerServices(
         settings=server.settings.model_copy(update=values),
         box=server.app.state.secret_box,
         factory=server.app.state.session_factory,
-        executor=LocalExecutor(str(llamafactory_cli()), lf_env()),
+        executor=executor or LocalExecutor(str(llamafactory_cli()), lf_env()),
     )
     scheduler = TrainingScheduler(services, gpus=gpus or [])
 

@@ -16,6 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger("llmforge.training")
 
@@ -32,6 +33,10 @@ _OFFLINE_ENV = {
 }
 
 
+class LaunchError(Exception):
+    """The job cannot start (missing files, no llamafactory-cli): it fails with this reason."""
+
+
 @dataclass(frozen=True)
 class LaunchSpec:
     job_dir: Path
@@ -40,6 +45,8 @@ class LaunchSpec:
     gpus: tuple[str, ...]
     """GPU ids of the slot; empty for the CPU slot."""
     extra_env: dict[str, str] = field(default_factory=dict)
+    job_id: int = 0
+    attempt: int = 0
 
     @property
     def stdout_path(self) -> Path:
@@ -91,6 +98,10 @@ class TrainingProcess:
         self.start_time = start_time
         self._child = child
 
+    @property
+    def label(self) -> str:
+        return f"pid {self.pid}"
+
     def alive(self) -> bool:
         if self._child is not None:
             return self._child.returncode is None
@@ -101,6 +112,9 @@ class TrainingProcess:
         """The exit status of a process this server started; None while it runs or when it
         was adopted (its parent was the previous server)."""
         return self._child.returncode if self._child is not None else None
+
+    def detach(self) -> None:
+        """Stop following (the scheduler stops): the process runs on by itself."""
 
     async def wait(self, poll: float = 0.5) -> int | None:
         while self.alive():  # noqa: ASYNC110 - an adopted process is no child: polled
@@ -179,6 +193,10 @@ class LocalExecutor:
             err.close()
         logger.info("training: started pid %d for %s", child.pid, spec.config_path)
         return TrainingProcess(child.pid, process_start_time(child.pid), child)
+
+    async def reattach(self, job: Any, host: str) -> TrainingProcess | None:
+        """The job's process when it still runs on this host (`job`: a TrainingJob row)."""
+        return self.adopt(job.pid, job.pid_started) if job.host == host else None
 
     @staticmethod
     def adopt(pid: int | None, start_time: str | None) -> TrainingProcess | None:

@@ -41,9 +41,10 @@ from llmforge.serving.service import register_version
 from llmforge.settings import Settings
 from llmforge.training import workspace
 from llmforge.training.config import Method, build_config, to_yaml
-from llmforge.training.executor import LaunchSpec, LocalExecutor, TrainingProcess
+from llmforge.training.executor import LaunchError, LaunchSpec, LocalExecutor, TrainingProcess
 from llmforge.training.models import CancelMode, JobStatus, JobTransition, LogLine, TrainingJob
 from llmforge.training.monitor import Batch, LostClaim, Monitor, store_batch
+from llmforge.training.ray_executor import RayExecutor, RayRun
 from llmforge.training.service import add_transition, plan_for, requeue
 from llmforge.training.slots import SlotPool, configured_gpus
 
@@ -55,11 +56,7 @@ class SchedulerServices:
     settings: Settings
     box: SecretBox
     factory: async_sessionmaker[AsyncSession]
-    executor: LocalExecutor
-
-
-class LaunchError(Exception):
-    """The job cannot start (missing files, no llamafactory-cli): it fails with this reason."""
+    executor: LocalExecutor | RayExecutor
 
 
 @dataclass
@@ -185,9 +182,7 @@ class TrainingScheduler:
                 )
             if getattr(taken, "rowcount", 0) != 1:
                 continue
-            process = None
-            if job.host == self.host:
-                process = self.services.executor.adopt(job.pid, job.pid_started)
+            process = await self.services.executor.reattach(job, self.host)
             logger.info(
                 "training job %d: %s after its scheduler was gone",
                 job.id,
@@ -305,14 +300,18 @@ class TrainingScheduler:
         )
         return True
 
-    def _spawn(self, job_id: int, process: TrainingProcess | None, *, launch: bool) -> None:
+    def _spawn(
+        self, job_id: int, process: TrainingProcess | RayRun | None, *, launch: bool
+    ) -> None:
         self._jobs[job_id] = asyncio.create_task(
             self._execute(job_id, process, launch=launch), name=f"training-job {job_id}"
         )
 
     # -- one job ----------------------------------------------------------------------------
 
-    async def _execute(self, job_id: int, process: TrainingProcess | None, *, launch: bool) -> None:
+    async def _execute(
+        self, job_id: int, process: TrainingProcess | RayRun | None, *, launch: bool
+    ) -> None:
         try:
             attempt = await self._attempt(job_id)
             if launch:
@@ -327,6 +326,8 @@ class TrainingScheduler:
         except LaunchError as exc:
             await self._fail(job_id, str(exc))
         except asyncio.CancelledError:
+            if process is not None:
+                process.detach()
             raise
         except Exception as exc:
             logger.exception("training job %d: the scheduler failed", job_id)
@@ -366,7 +367,7 @@ class TrainingScheduler:
             return {"SWANLAB_API_KEY": self.services.box.decrypt(job.swanlab_key_encrypted)}
         return {}
 
-    async def _launch(self, attempt: Attempt) -> TrainingProcess:
+    async def _launch(self, attempt: Attempt) -> TrainingProcess | RayRun:
         async with self.services.factory() as session:
             job = await session.get(TrainingJob, attempt.job_id)
         if job is None or job.claimed_by != self.id:
@@ -388,12 +389,14 @@ class TrainingScheduler:
             output_dir=attempt.output_dir,
             gpus=_gpus(job),
             extra_env=self._environment(job),
+            job_id=job.id,
+            attempt=job.attempt,
         )
         process = await executor.start(spec)
         mode = "resuming from the last checkpoint" if job.resume else "from the start"
         await self._note(
             attempt,
-            f"attempt {job.attempt}: llamafactory-cli train {config_path.name} (pid {process.pid}, "
+            f"attempt {job.attempt}: llamafactory-cli train {config_path.name} ({process.label}, "
             f"{mode})",
             pid=process.pid,
             pid_started=process.start_time,
@@ -441,7 +444,7 @@ class TrainingScheduler:
         mode: CancelMode | None = row.cancel_requested
         return mode
 
-    async def _watch(self, attempt: Attempt, process: TrainingProcess) -> None:
+    async def _watch(self, attempt: Attempt, process: TrainingProcess | RayRun) -> None:
         settings = self.services.settings
         monitor = Monitor(attempt.job_dir, attempt.output_dir, attempt.offsets)
         graceful_at: float | None = None
@@ -474,7 +477,7 @@ class TrainingScheduler:
             await stopping
 
     async def _finish(
-        self, attempt: Attempt, process: TrainingProcess | None, *, lost: bool
+        self, attempt: Attempt, process: TrainingProcess | RayRun | None, *, lost: bool
     ) -> None:
         monitor = Monitor(attempt.job_dir, attempt.output_dir, attempt.offsets)
         await self._collect(attempt, monitor, force=False)
@@ -598,5 +601,10 @@ def _transition(job_id: int, from_status: str, to_status: str, reason: str) -> J
 def create_scheduler(
     settings: Settings, box: SecretBox, factory: async_sessionmaker[AsyncSession]
 ) -> TrainingScheduler:
-    executor = LocalExecutor(settings.resolved_llamafactory_cli)
+    cli = settings.resolved_llamafactory_cli
+    executor: LocalExecutor | RayExecutor = LocalExecutor(cli)
+    if settings.training_executor == "ray":
+        executor = RayExecutor(
+            settings.ray_address, cli, kill_timeout=settings.training_kill_timeout_seconds
+        )
     return TrainingScheduler(SchedulerServices(settings, box, factory, executor))
