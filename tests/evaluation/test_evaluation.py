@@ -22,8 +22,8 @@ from llmforge.serving import service as serving
 from llmforge.training.models import JobStatus, TrainingJob
 from llmforge.users.models import User
 from tests.conftest import USER_PASSWORD, LiveServer, login
-from tests.llamafactory_env import llamafactory_cli
-from tests.serving.conftest import wait_for
+from tests.llamafactory_env import lf_home, llamafactory_cli, smollm2_path
+from tests.serving.conftest import create_base_model, wait_for
 from tests.training.helpers import add_base_model, alpaca_records, job_body, use_scheduler, wait_job
 
 pytestmark = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
@@ -39,12 +39,14 @@ def serving_settings(server: LiveServer) -> Iterator[None]:
         "serving_max_restarts",
         "serving_restart_backoff_seconds",
         "evaluation_max_tokens",
+        "model_roots",
     }
     saved = settings.model_dump(include=names)
     settings.llamafactory_cli = str(llamafactory_cli())
     settings.serving_max_restarts = 0
     settings.serving_restart_backoff_seconds = 0.1
     settings.evaluation_max_tokens = 8
+    settings.model_roots = [lf_home() / "models"]
     yield
     for name, value in saved.items():
         setattr(settings, name, value)
@@ -229,3 +231,31 @@ def test_bad_requests_are_refused(server: LiveServer, alice: httpx.Client) -> No
         ):
             assert response.status_code == 404
     assert alice.get(f"/api/training/jobs/{failed}/report").json()["evaluation"] is None
+
+
+def test_smollm2_dataset_uploaded_with_a_split_is_trained_and_evaluated(
+    server: LiveServer, admin: httpx.Client, alice: httpx.Client, serving_settings: None
+) -> None:
+    """The real SmolLM2-135M: a dataset uploaded through the API with 15% held out (3 of 20
+    records), a short LoRA job, and the automatic evaluation of base vs fine-tuned."""
+    use_scheduler(server)
+    base = create_base_model(admin, "SmolLM2-135M", smollm2_path())
+    upload = "".join(json.dumps(record) + "\n" for record in alpaca_records(20))
+    dataset = alice.post(
+        "/api/datasets",
+        params={"filename": "numbers.jsonl", "split_percent": 15},
+        content=upload.encode(),
+    )
+    assert dataset.status_code == 201, dataset.text
+    assert dataset.json()["heldout_count"] == 3
+    body = job_body(base["id"], dataset.json()["id"], hyperparameters={"max_steps": 10})
+    created = alice.post("/api/training/jobs", json=body)
+    assert created.status_code == 201, created.text
+    job = wait_job(alice, created.json()["id"], timeout=600)
+    assert job["status"] == "succeeded" and job["model_version_id"] is not None, job
+
+    evaluation = wait_evaluation(alice, job["id"], timeout=600)
+    assert evaluation["status"] == "completed", evaluation["reason"]
+    for side in evaluation["summary"]:
+        assert side["answered"] == 3 and 0.0 <= side["mean_similarity"] <= 1.0
+    assert all(row["base"]["answer"] and row["fine_tuned"]["answer"] for row in evaluation["rows"])

@@ -1,5 +1,6 @@
 """Drives evaluations forward, in the process that supervises serving (it starts and stops
-the servers). Each second, every evaluation under way takes the step its state allows:
+the servers). Each second, every evaluation under way takes the step its state allows; one
+runs at a time (the others stay pending), as they share serving slots and base versions:
 
 pending -> serve the base model alone and the fine-tuned version (making the base version
 when it does not exist yet) -> running/serving -> once both are chat models, a test set of
@@ -121,12 +122,23 @@ class EvaluationDriver:
         if evaluation is None or evaluation.status not in ACTIVE_EVALUATION:
             return Step([], [])
         if evaluation.status is EvaluationStatus.pending:
+            if await self._another_running(session, evaluation):
+                return Step([], [])  # one at a time: they share serving slots and base versions
             return Step(await self._begin(session, evaluation), [])
         if evaluation.phase == "serving":
             return Step([], [], wake_runner=await self._when_served(session, evaluation))
         return Step([], await self._when_tested(session, evaluation))
 
     # ---- pending -> serving ------------------------------------------------------------
+    @staticmethod
+    async def _another_running(session: AsyncSession, evaluation: Evaluation) -> bool:
+        other = await session.scalar(
+            select(Evaluation.id)
+            .where(Evaluation.status == EvaluationStatus.running, Evaluation.id != evaluation.id)
+            .limit(1)
+        )
+        return other is not None
+
     async def _base_version(self, session: AsyncSession, job: TrainingJob) -> ModelVersion:
         """The job owner's version of the base model alone (no adapter), made when missing."""
         base = await session.get(BaseModel, job.base_model_id)
