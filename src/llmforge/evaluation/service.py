@@ -126,4 +126,3 @@ async def read(session: AsyncSession, evaluation: Evaluation) -> EvaluationRead:
         if name not in ("summary", "rows")
     }
     return EvaluationRead(**fields, summary=summary, rows=rows)
-
