@@ -8,9 +8,9 @@ from llmforge.batch.models import BatchResult, BatchRun, BatchTestRow, BatchTest
 from llmforge.chat.models import ChatMessage, ChatSession
 from llmforge.compare.models import CompareLane, CompareRun
 from llmforge.datasets.models import Dataset
-from llmforge.evaluation.models import Evaluation
 from llmforge.db import Base
 from llmforge.dify.models import DifyApp, DifyChatSession, DifyCompareLane
+from llmforge.evaluation.models import Evaluation
 from llmforge.knowledge.models import KnowledgeBase, KnowledgeDocument
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
