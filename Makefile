@@ -96,9 +96,10 @@ api-types-check: api-types
 
 test: lint test-backend test-web test-e2e
 
-# Much of the suite waits on subprocesses and sockets: two workers use both cores. Each test
-# file stays on one worker, in order (files that share a server rely on that).
-PYTEST_PARALLEL ?= -n 2 --dist loadfile
+# Serial by default: under pytest-xdist each worker loses pytest's grouping of the session-wide
+# SQLite/PostgreSQL servers and rebuilds them for nearly every file, which cost more than the
+# second core gave. Opt in with PYTEST_PARALLEL="-n 2 --dist loadfile".
+PYTEST_PARALLEL ?=
 
 test-backend: deps deps-system llamafactory embeddings
 	$(VENV)/bin/pytest --ignore=tests/e2e $(PYTEST_PARALLEL) --cov --cov-report=term
