@@ -88,7 +88,7 @@ def test_start_a_job_watch_it_live_and_open_the_report(
     screenshot(page, "training-job-live")
     expect(status).to_have_attribute("data-status", "succeeded", timeout=180_000)
     expect(points).to_have_text("24")
-    assert 1 <= early <= 24
+    assert early >= 1  # points were on the page while the job still ran
     expect(page.get_by_test_id("job-step")).to_have_text("24 / 24")
     field(page, "log-search").fill("succeeded (exit status 0)")
     expect(console.locator(".log-console__line")).to_have_count(1)
