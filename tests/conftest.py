@@ -148,7 +148,10 @@ def live_server(
 
 
 async def _empty_tables(app: FastAPI) -> None:
-    await app.state.usage_recorder.flush()  # nothing from one test may land in the next
+    # nothing from one test may land in the next: no usage rows in flight, and no model server
+    # left supervised under an id (SQLite reuses ids once the tables are emptied)
+    await app.state.usage_recorder.flush()
+    await app.state.serving_supervisor.stop_children()
     async with app.state.session_factory() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
             await session.execute(delete(table))

@@ -180,15 +180,21 @@ class ServingSupervisor:
     async def shutdown(self) -> None:
         """Stop every child process; served versions keep their status, so the next start-up
         serves them again."""
-        tasks = [*self._serving.values(), *self._exports.values()]
         if self._watcher is not None:
-            tasks.append(self._watcher)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            self._watcher.cancel()
+            await asyncio.gather(self._watcher, return_exceptions=True)
+        await self.stop_children()
         await self._http.aclose()
         if self._lock is not None:
             self._lock.close()
+
+    async def stop_children(self) -> None:
+        """Cancel every server and export task; each stops its own process on the way out.
+        The rows are left as they are."""
+        tasks = [*self._serving.values(), *self._exports.values()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     @property
     def supervising(self) -> bool:

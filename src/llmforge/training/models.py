@@ -31,7 +31,8 @@ class JobStatus(StrEnum):
     cancelled = "cancelled"
 
 
-ACTIVE_STATUSES = (JobStatus.pending, JobStatus.queued, JobStatus.running)
+NOT_STARTED = (JobStatus.pending, JobStatus.queued)
+ACTIVE_STATUSES = (*NOT_STARTED, JobStatus.running)
 FINAL_STATUSES = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 
 

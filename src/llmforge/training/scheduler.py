@@ -220,17 +220,22 @@ class TrainingScheduler:
             await asyncio.to_thread(workspace.write_config, Path(job.job_dir), job.yaml)
         except OSError as exc:
             problem = f"The job folder could not be prepared: {exc}"
+        now = utcnow()
+        to, reason = JobStatus.queued, "dataset and YAML written"
+        values: dict[str, object] = {"queued_at": now}
+        if problem:
+            to, reason = JobStatus.failed, problem
+            values = {"error": problem, "finished_at": now}
         async with transaction(self.services.factory) as session:
-            fresh = await session.get(TrainingJob, job_id, with_for_update=True)
-            if fresh is None or fresh.status is not JobStatus.pending:
-                return
-            now = utcnow()
-            if problem:
-                add_transition(session, fresh, JobStatus.failed, problem, at=now)
-                fresh.error, fresh.finished_at = problem, now
-            else:
-                add_transition(session, fresh, JobStatus.queued, "dataset and YAML written", at=now)
-                fresh.queued_at = now
+            # conditional: the job may have been cancelled while its folder was written
+            moved = await session.execute(
+                update(TrainingJob)
+                .where(TrainingJob.id == job_id, TrainingJob.status == JobStatus.pending)
+                .values(status=to, **values)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(moved, "rowcount", 0) == 1:
+                session.add(_transition(job_id, JobStatus.pending.value, to.value, reason))
 
     # -- queued -> running ------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.base_models.models import BaseModel
@@ -43,6 +43,7 @@ from llmforge.training.config import (
 )
 from llmforge.training.models import (
     ACTIVE_STATUSES,
+    NOT_STARTED,
     CancelMode,
     JobStatus,
     JobTransition,
@@ -245,21 +246,36 @@ async def list_jobs(
 async def cancel_job(session: AsyncSession, job: TrainingJob, mode: CancelMode) -> None:
     """A job that has not started is cancelled at once; a running one is asked to stop (its
     scheduler signals the process and records the outcome)."""
+    if job.status in NOT_STARTED and await _cancel_before_start(session, job):
+        return
     if job.status not in ACTIVE_STATUSES:
         raise Conflict(
             f"The job is {job.status.value}; only pending, queued or running jobs can be "
             "cancelled.",
             code="job_not_active",
         )
-    if job.status is JobStatus.running:
-        if job.cancel_requested is not CancelMode.force:
-            job.cancel_requested = mode
-        await session.flush()
-        return
+    if job.cancel_requested is not CancelMode.force:
+        job.cancel_requested = mode
+    await session.flush()
+
+
+async def _cancel_before_start(session: AsyncSession, job: TrainingJob) -> bool:
+    """Cancel the job if it is still pending or queued, as one conditional update: a scheduler
+    may claim it between our read and this write. Otherwise reload it as it is now."""
     now = utcnow()
+    cancelled = await session.execute(
+        update(TrainingJob)
+        .where(TrainingJob.id == job.id, TrainingJob.status.in_(NOT_STARTED))
+        .values(status=JobStatus.cancelled, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(cancelled, "rowcount", 0) != 1:
+        await session.refresh(job)
+        return False
     add_transition(session, job, JobStatus.cancelled, "cancelled before it started", at=now)
     job.finished_at = now
     await session.flush()
+    return True
 
 
 def _ensure_restartable(job: TrainingJob, action: str) -> None:
