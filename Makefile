@@ -51,10 +51,12 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 
 web: web/dist/index.html
 
-# PostgreSQL (for the backend tests) and Chromium (for the browser tests), from Debian.
+# PostgreSQL (for the backend tests), nginx (deploy/nginx.conf is checked with `nginx -t`)
+# and Chromium (for the browser tests), from Debian.
 deps-system:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi "noto.*cjk" || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \

@@ -5,11 +5,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from llmforge import __version__
 from llmforge.admin.router import router as admin_router
+from llmforge.api_keys.router import router as api_keys_router
 from llmforge.audit.router import router as audit_router
 from llmforge.auth.router import router as auth_router
 from llmforge.base_models.router import router as base_models_router
@@ -19,7 +21,12 @@ from llmforge.chat.router import router as chat_router
 from llmforge.compare.router import router as compare_router
 from llmforge.core.errors import ErrorResponse, error_response, install_error_handlers
 from llmforge.core.metrics import metrics_endpoint
-from llmforge.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from llmforge.core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    cors_options,
+)
 from llmforge.core.security import SecretBox
 from llmforge.datasets.router import UPLOAD_PATH
 from llmforge.datasets.router import router as datasets_router
@@ -27,6 +34,8 @@ from llmforge.db import create_engine, create_session_factory
 from llmforge.dify.router import router as dify_router
 from llmforge.evaluation.driver import DriverServices, EvaluationDriver
 from llmforge.evaluation.router import router as evaluation_router
+from llmforge.gateway.ratelimit import InProcessRateLimiter
+from llmforge.gateway.router import router as gateway_router
 from llmforge.knowledge.embedding import KnowledgeServices
 from llmforge.knowledge.ingestion import Ingestor
 from llmforge.knowledge.router import router as knowledge_router
@@ -63,6 +72,8 @@ ROUTERS = (
     evaluation_router,
     knowledge_router,
     dify_router,
+    api_keys_router,
+    gateway_router,
 )
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
@@ -151,13 +162,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_box = SecretBox(settings.secrets["encryption_key"])
+    app.state.gateway_rate_limiter = InProcessRateLimiter()
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_request_body_bytes,
         exempt_paths=(UPLOAD_PATH,),
     )
+    app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     for router in ROUTERS:
         app.include_router(router)
     _add_operational_routes(app)

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 SECRET_NAMES = ("secret_key", "encryption_key")
@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     # Dataset uploads stream to disk under their own limit (413 over it).
     dataset_max_bytes: Annotated[int, Field(gt=0)] = 200 * 1024 * 1024
     log_level: str = "INFO"
+    # Browser origins (scheme://host[:port], comma-separated) allowed to call the API from
+    # other sites; empty = same origin only.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # Outbound guard for provider and Dify base URLs: when on, hosts that resolve to private,
+    # loopback or link-local addresses are refused unless listed in outbound_allow (host names
+    # or CIDR ranges, comma-separated). Off by default: Ollama usually runs on localhost.
+    outbound_guard: bool = False
+    outbound_allow: Annotated[list[str], NoDecode] = []
     web_dist: Path = Path(__file__).resolve().parents[2] / "web" / "dist"
     # LLaMA-Factory (training and serving) runs in its own environment, never imported here.
     lf_home: Path | None = None
@@ -88,6 +96,20 @@ class Settings(BaseSettings):
     knowledge_max_document_bytes: Annotated[int, Field(gt=0)] = 8 * 1024 * 1024
     knowledge_embed_batch_size: Annotated[int, Field(ge=1, le=2048)] = 32
     knowledge_max_concurrent_ingestions: Annotated[int, Field(ge=1)] = 2
+
+    @field_validator("cors_origins", "outbound_allow", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins(cls, origins: list[str]) -> list[str]:
+        if "*" in origins:
+            raise ValueError("list the allowed origins one by one: '*' would expose every user")
+        return [origin.rstrip("/") for origin in origins]
 
     @property
     def resolved_database_url(self) -> str:
