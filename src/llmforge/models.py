@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
 from llmforge.admin.models import AppSetting
+from llmforge.api_keys.models import ApiKey
 from llmforge.audit.models import AuditEntry
 from llmforge.auth.models import LoginThrottle, RefreshToken
 from llmforge.base_models.models import BaseModel
@@ -20,6 +21,7 @@ from llmforge.usage.models import UsageRecord, UserQuota
 from llmforge.users.models import User
 
 __all__ = [
+    "ApiKey",
     "AppSetting",
     "AuditEntry",
     "Base",

@@ -1,0 +1,147 @@
+"""Who is calling and what they may call: the presented key (known, not revoked, not expired,
+its owner active), its rate limit, the model by its gateway name within the key's allowlist,
+and the owner's monthly budget. One short read-only session; nothing is held during the call."""
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from llmforge.api_keys import service as keys
+from llmforge.api_keys.models import ApiKey
+from llmforge.core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from llmforge.core.security import SecretBox
+from llmforge.db import utcnow
+from llmforge.dify import service as dify
+from llmforge.dify.chat import stand_ins
+from llmforge.gateway.catalog import GatewayModel, catalog, find
+from llmforge.gateway.ratelimit import RateLimiter
+from llmforge.llm import ClientRegistry, LLMClient
+from llmforge.providers.models import Model, Provider
+from llmforge.providers.service import client_for
+from llmforge.settings import Settings
+from llmforge.usage.quotas import ensure_within_budget
+from llmforge.usage.recorder import UsageRecorder
+from llmforge.users.models import User
+
+
+@dataclass(frozen=True)
+class GatewayServices:
+    settings: Settings
+    box: SecretBox
+    clients: ClientRegistry
+    recorder: UsageRecorder
+    factory: async_sessionmaker[AsyncSession]
+    limiter: RateLimiter
+
+
+@dataclass(frozen=True)
+class Caller:
+    key: ApiKey
+    user: User
+
+
+@dataclass(frozen=True)
+class Target:
+    """One call's model: its gateway entry, the model and provider usage is recorded under
+    (stand-ins for a Dify app) and the client to call."""
+
+    user_id: int
+    entry: GatewayModel
+    model: Model
+    provider: Provider
+    client: LLMClient
+
+
+def _present(secret: str | None) -> str:
+    if not secret or not secret.strip():
+        raise Unauthorized(
+            "You didn't provide an API key. Send it as 'Authorization: Bearer lf-...'; "
+            "create one on the API keys page.",
+            code="missing_api_key",
+        )
+    return secret.strip()
+
+
+async def _authenticate(session: AsyncSession, secret: str | None) -> Caller:
+    found = await keys.find_key(session, _present(secret))
+    if found is None:
+        raise Unauthorized("Incorrect API key provided.", code="invalid_api_key")
+    key, user = found
+    if key.revoked_at is not None:
+        raise Unauthorized(f"The API key '{key.name}' was revoked.", code="api_key_revoked")
+    if key.expires_at is not None and key.expires_at <= utcnow():
+        raise Unauthorized(f"The API key '{key.name}' has expired.", code="api_key_expired")
+    if not user.is_active:
+        raise Unauthorized("The owner of this API key is deactivated.", code="user_inactive")
+    return Caller(key, user)
+
+
+async def _within_rate(limiter: RateLimiter, key: ApiKey) -> None:
+    if key.rate_limit_per_minute is None:
+        return
+    wait = await limiter.acquire(f"api-key:{key.id}", key.rate_limit_per_minute)
+    if wait is not None:
+        raise TooManyRequests(
+            f"Rate limit reached for this API key: {key.rate_limit_per_minute} requests "
+            f"per minute. Please try again in {math.ceil(wait)}s.",
+            code="rate_limit_exceeded",
+            retry_after_seconds=max(1, math.ceil(wait)),
+        )
+
+
+async def authenticate(services: GatewayServices, secret: str | None) -> Caller:
+    """The caller behind the bearer secret, counted against the key's rate limit."""
+    async with services.factory() as session:
+        caller = await _authenticate(session, secret)
+    await _within_rate(services.limiter, caller.key)
+    await keys.note_use(services.factory, caller.key)
+    return caller
+
+
+def allowed(caller: Caller, entry: GatewayModel) -> bool:
+    allowlist = caller.key.model_allowlist
+    return not allowlist or entry.name in allowlist
+
+
+async def listed_models(services: GatewayServices, caller: Caller) -> list[GatewayModel]:
+    async with services.factory() as session:
+        entries = await catalog(session, caller.user)
+    return [entry for entry in entries if allowed(caller, entry)]
+
+
+async def _resolve(session: AsyncSession, caller: Caller, name: str) -> GatewayModel:
+    entry = find(await catalog(session, caller.user), name)
+    if entry is None:
+        raise NotFound(
+            f"The model `{name}` does not exist or you do not have access to it.",
+            code="model_not_found",
+            details={"param": "model"},
+        )
+    if not allowed(caller, entry):
+        raise Forbidden(
+            f"This API key may not call `{entry.name}` (it is not on the key's model list).",
+            code="model_not_allowed",
+            details={"param": "model"},
+        )
+    return entry
+
+
+def _target(services: GatewayServices, caller: Caller, entry: GatewayModel) -> Target:
+    if entry.app is not None:
+        app_client = dify.client_for(
+            entry.app, services.box, services.clients, user_id=caller.user.id
+        )
+        model, provider = stand_ins(entry.app)
+        return Target(caller.user.id, entry, model, provider, app_client)
+    assert entry.model is not None and entry.provider is not None
+    client = client_for(entry.provider, services.box, services.clients)
+    return Target(caller.user.id, entry, entry.model, entry.provider, client)
+
+
+async def target_for(services: GatewayServices, caller: Caller, name: str) -> Target:
+    """The model to call, once the owner's budget allows one more call."""
+    async with services.factory() as session:
+        entry = await _resolve(session, caller, name)
+        await ensure_within_budget(session, services.settings, services.recorder, caller.user.id)
+    return _target(services, caller, entry)
