@@ -92,32 +92,33 @@ def test_an_exhausted_quota_is_refused_before_the_upstream(
     assert len(fake.requests) == calls
 
 
-@pytest.mark.parametrize(
-    ("extra", "param"),
-    [
-        ({"n": 2}, "n"),
-        ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
-        ({"logprobs": True}, "logprobs"),
-        ({"temperature": 5}, "temperature"),
-        ({"messages": []}, "messages"),
-        ({"messages": [{"role": "tool", "content": "x", "tool_call_id": "1"}]}, "messages[0].role"),
-        (
-            {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
-            "messages[0].content",
-        ),
-        ({"stop": 3}, "stop"),
-    ],
-)
-def test_malformed_chat_requests(
-    server: LiveServer, make_key: KeyMaker, extra: dict[str, Any], param: str
+MALFORMED: list[tuple[dict[str, Any], str]] = [
+    ({"n": 2}, "n"),
+    ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+    ({"logprobs": True}, "logprobs"),
+    ({"temperature": 5}, "temperature"),
+    ({"messages": []}, "messages"),
+    ({"messages": [{"role": "tool", "content": "x", "tool_call_id": "1"}]}, "messages[0].role"),
+    (
+        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]},
+        "messages[0].content",
+    ),
+    ({"stop": 3}, "stop"),
+]
+
+
+def test_malformed_chat_requests_name_the_parameter(
+    server: LiveServer, make_key: KeyMaker, fake: FakeOpenAI
 ) -> None:
-    body = {"model": CHAT, "messages": HI, **extra}
     headers = {"Authorization": f"Bearer {make_key()['secret']}"}
-    response = httpx.post(f"{server.url}/v1/chat/completions", json=body, headers=headers)
-    assert response.status_code == 400, response.text
-    error = response.json()["error"]
-    assert error["type"] == "invalid_request_error" and error["message"]
-    assert error["param"] == param or error["param"].startswith(param), error
+    with httpx.Client(base_url=f"{server.url}/v1", headers=headers) as http:
+        for extra, param in MALFORMED:
+            response = http.post("/chat/completions", json={"model": CHAT, "messages": HI, **extra})
+            assert response.status_code == 400, response.text
+            error = response.json()["error"]
+            assert error["type"] == "invalid_request_error" and error["message"]
+            assert error["param"].startswith(param), (extra, error)
+    assert not [r for r in fake.requests if r.path.endswith("/chat/completions")]
 
 
 def test_malformed_bodies_embeddings_and_routes(server: LiveServer, make_key: KeyMaker) -> None:

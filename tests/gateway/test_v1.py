@@ -12,10 +12,12 @@ from llmforge.usage.models import UsageRecord
 from tests.conftest import LiveServer
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import fake_vector
-from tests.gateway.conftest import CHAT, EMBED, KeyMaker, usage_rows
+from tests.gateway.conftest import CHAT, EMBED, usage_rows
 
 
-def test_models_lists_what_the_key_may_call(gpt: openai.OpenAI) -> None:
+def test_models_and_a_chat_completion_with_reasoning_and_usage(
+    server: LiveServer, alice: httpx.Client, gpt: openai.OpenAI, fake: FakeOpenAI
+) -> None:
     models = gpt.models.list()
     assert [(m.id, m.object, m.owned_by) for m in models.data] == [
         (CHAT, "model", "openai-compatible-fake-chat"),
@@ -23,10 +25,6 @@ def test_models_lists_what_the_key_may_call(gpt: openai.OpenAI) -> None:
     ]
     assert all(m.created > 1_700_000_000 for m in models.data)
 
-
-def test_chat_completion_with_reasoning_and_usage(
-    server: LiveServer, alice: httpx.Client, gpt: openai.OpenAI, fake: FakeOpenAI
-) -> None:
     fake.behaviour.reasoning = "Think first."
     answer = gpt.chat.completions.create(
         model=CHAT,
@@ -59,16 +57,14 @@ def test_chat_completion_with_reasoning_and_usage(
     assert [source.value for source in sources] == ["gateway"]
     assert alice.get("/api/api-keys").json()[0]["last_used_at"] is not None
 
-
-def test_a_model_may_be_named_by_its_bare_id(gpt: openai.OpenAI) -> None:
-    answer = gpt.chat.completions.create(
+    by_bare_id = gpt.chat.completions.create(
         model="fake-chat", messages=[{"role": "user", "content": "Hi"}]
     )
-    assert answer.model == CHAT
+    assert by_bare_id.model == CHAT
 
 
 def test_streaming_sends_reasoning_content_and_usage_last(
-    alice: httpx.Client, gpt: openai.OpenAI, fake: FakeOpenAI
+    server: LiveServer, alice: httpx.Client, gpt: openai.OpenAI, fake: FakeOpenAI
 ) -> None:
     fake.behaviour.reasoning = "Let me think."
     stream = gpt.chat.completions.create(
@@ -89,12 +85,8 @@ def test_streaming_sends_reasoning_content_and_usage_last(
     assert (chunks[-1].usage.prompt_tokens, chunks[-1].usage.completion_tokens) == (11, 7)
     assert usage_rows(alice, 1)["totals"]["output_tokens"] == 7
 
-
-def test_the_raw_stream_ends_with_done_and_has_no_usage_unasked(
-    server: LiveServer, make_key: KeyMaker
-) -> None:
     body = {"model": CHAT, "messages": [{"role": "user", "content": "Hi"}], "stream": True}
-    headers = {"Authorization": f"Bearer {make_key()['secret']}"}
+    headers = {"Authorization": f"Bearer {gpt.api_key}"}
     with httpx.stream(
         "POST", f"{server.url}/v1/chat/completions", json=body, headers=headers
     ) as response:
@@ -102,7 +94,7 @@ def test_the_raw_stream_ends_with_done_and_has_no_usage_unasked(
         lines = [line for line in response.iter_lines() if line]
     assert lines[-1] == "data: [DONE]"
     payloads = [json.loads(line.removeprefix("data: ")) for line in lines[:-1]]
-    assert all("usage" not in p and len(p["choices"]) == 1 for p in payloads)
+    assert all("usage" not in p and len(p["choices"]) == 1 for p in payloads)  # not asked for
 
 
 def test_embeddings_as_floats_and_base64(gpt: openai.OpenAI, alice: httpx.Client) -> None:
