@@ -7,8 +7,9 @@ from llmforge.auth.deps import CurrentUser
 from llmforge.chat import service as chats
 from llmforge.chat.schemas import SessionRead
 from llmforge.core.client import ClientDep
-from llmforge.core.deps import LLMClientsDep, SecretBoxDep
+from llmforge.core.deps import LLMClientsDep, SecretBoxDep, SettingsDep
 from llmforge.core.errors import NotFound
+from llmforge.core.outbound import check_outbound_url
 from llmforge.db import SessionDep
 from llmforge.dify import chat, service
 from llmforge.dify.models import DifyChatSession
@@ -39,7 +40,9 @@ async def create_app(
     session: SessionDep,
     box: SecretBoxDep,
     client: ClientDep,
+    settings: SettingsDep,
 ) -> DifyAppRead:
+    await check_outbound_url(str(data.base_url), settings)
     app = await service.create_app(session, box, user, data)
     await audit.record(
         session,
@@ -67,8 +70,11 @@ async def update_app(
     box: SecretBoxDep,
     clients: LLMClientsDep,
     client: ClientDep,
+    settings: SettingsDep,
 ) -> DifyAppRead:
     app = await service.editable_app(session, user, app_id)
+    if changes.base_url:
+        await check_outbound_url(str(changes.base_url), settings)
     changed = await service.update_app(session, box, user, app, changes)
     if changed:
         await clients.release(f"dify-{app.id}")
@@ -114,9 +120,11 @@ async def test_connection(
     session: SessionDep,
     box: SecretBoxDep,
     clients: LLMClientsDep,
+    settings: SettingsDep,
 ) -> ConnectionTestResult:
     """Check the key against Dify (GET /info) and that the app is of the registered type."""
     app = await service.visible_app(session, user, app_id)
+    await check_outbound_url(app.base_url, settings)
     return await service.test_connection(
         session, app, service.client_for(app, box, clients, user_id=user.id)
     )

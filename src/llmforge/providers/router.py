@@ -5,7 +5,8 @@ from fastapi import APIRouter, status
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser, CurrentUser
 from llmforge.core.client import ClientDep
-from llmforge.core.deps import LLMClientsDep, SecretBoxDep
+from llmforge.core.deps import LLMClientsDep, SecretBoxDep, SettingsDep
+from llmforge.core.outbound import check_outbound_url
 from llmforge.db import SessionDep
 from llmforge.llm.presets import PRESETS, Preset
 from llmforge.providers import service
@@ -72,8 +73,10 @@ async def create_provider(
     session: SessionDep,
     box: SecretBoxDep,
     client: ClientDep,
+    settings: SettingsDep,
 ) -> ProviderRead:
     provider = await service.create_provider(session, box, data)
+    await check_outbound_url(provider.base_url, settings)  # refused: the request rolls back
     await audit.record(
         session,
         "provider.create",
@@ -107,8 +110,11 @@ async def update_provider(
     box: SecretBoxDep,
     clients: LLMClientsDep,
     client: ClientDep,
+    settings: SettingsDep,
 ) -> ProviderRead:
     provider = await service.get_provider(session, provider_id)
+    if changes.base_url:
+        await check_outbound_url(str(changes.base_url), settings)
     changed = await service.update_provider(session, box, provider, changes)
     if changed:
         await clients.release(str(provider.id))
@@ -155,8 +161,10 @@ async def refresh_models(
     box: SecretBoxDep,
     clients: LLMClientsDep,
     client: ClientDep,
+    settings: SettingsDep,
 ) -> RefreshSummary:
     provider = await service.get_provider(session, provider_id)
+    await check_outbound_url(provider.base_url, settings)
     summary = await service.refresh_models(
         session, provider, service.client_for(provider, box, clients)
     )
@@ -180,8 +188,10 @@ async def test_connection(
     session: SessionDep,
     box: SecretBoxDep,
     clients: LLMClientsDep,
+    settings: SettingsDep,
 ) -> ConnectionTestResult:
     provider = await service.get_provider(session, provider_id)
+    await check_outbound_url(provider.base_url, settings)
     return await service.test_connection(
         session, provider, service.client_for(provider, box, clients), body.model
     )
