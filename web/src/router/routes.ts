@@ -133,6 +133,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'nav.difyApps' },
       },
       {
+        path: 'api-keys',
+        name: 'api-keys',
+        component: () => import('@/views/api-keys/index.vue'),
+        meta: { title: 'nav.apiKeys' },
+      },
+      {
         path: 'usage',
         name: 'usage',
         component: () => import('@/views/usage/index.vue'),
