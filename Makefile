@@ -98,19 +98,14 @@ api-types-check: api-types
 
 test: lint test-backend test-web test-e2e
 
-# Serial by default: under pytest-xdist each worker loses pytest's grouping of the session-wide
-# SQLite/PostgreSQL servers and rebuilds them for nearly every file, which cost more than the
-# second core gave. Opt in with PYTEST_PARALLEL="-n 2 --dist loadfile".
-PYTEST_PARALLEL ?=
-
 test-backend: deps deps-system llamafactory embeddings
-	$(VENV)/bin/pytest --ignore=tests/e2e $(PYTEST_PARALLEL) --cov --cov-report=term
+	bash scripts/test-backend.sh
 
 test-web: web/node_modules/.package-lock.json
 	cd web && npm test
 
 test-e2e: deps deps-system web llamafactory embeddings
-	$(VENV)/bin/pytest tests/e2e $(PYTEST_PARALLEL) -p no:cacheprovider
+	$(VENV)/bin/pytest tests/e2e -p no:cacheprovider
 
 clean:
-	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .coverage artifacts
+	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* artifacts

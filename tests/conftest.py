@@ -49,6 +49,28 @@ ADMIN_PASSWORD = "correct horse battery"
 USER_PASSWORD = "user password 1"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database",
+        choices=("sqlite", "postgres"),
+        help="run only the tests on this database (the tests that use no live server go with "
+        "postgres): `make test` runs the two halves side by side",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chosen = config.getoption("database")
+    if chosen is None:
+        return
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        database = callspec.params.get("live_server", "postgres") if callspec else "postgres"
+        (keep if database == chosen else drop).append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep
+
+
 @dataclass
 class LiveServer:
     url: str

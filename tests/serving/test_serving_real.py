@@ -19,6 +19,10 @@ from tests.llamafactory_env import smollm2_path, tiny_model_path
 from tests.serving.conftest import create_base_model, wait_for
 from tests.sse import by_name, collect, text_of
 
+# Real LLaMA-Factory servers test the processes, not the database: on SQLite only, the embedded
+# default (whose reused ids once hid a stale server task).
+pytestmark = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
+
 
 def register(server: LiveServer, owner: httpx.Client, base_model: int, adapter: Path) -> int:
     user_id = int(owner.get("/api/auth/me").json()["id"])

@@ -19,7 +19,9 @@ from tests.training.helpers import (
     wait_job,
 )
 
-pytestmark = pytest.mark.parametrize("live_server", ["sqlite"], indirect=True)
+# Real LLaMA-Factory runs test the processes, not the database: each such file runs on one
+# database. The scheduler's claims here take PostgreSQL's `FOR UPDATE SKIP LOCKED` path.
+pytestmark = pytest.mark.parametrize("live_server", ["postgres"], indirect=True)
 
 
 @pytest.fixture
