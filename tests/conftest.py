@@ -168,6 +168,8 @@ def live_server(
         database_url=database_url_for(backend, request, data_dir),
         web_dist=web_dist,
         max_request_body_bytes=64 * 1024,
+        # no background scheduler claims the jobs tests write; training tests start their own
+        training_in_process_scheduler=False,
     )
     upgrade(settings)
     app = create_app(settings)

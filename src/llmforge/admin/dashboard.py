@@ -112,7 +112,7 @@ async def training_jobs_by_state(
         .where(TrainingJob.created_at >= since, TrainingJob.created_at < until)
         .group_by(TrainingJob.status)
     )
-    return {status.value: count for status, count in rows.tuples()}
+    return {status.value: count for status, count in rows}
 
 
 async def dashboard(

@@ -383,6 +383,12 @@ class TrainingScheduler:
                 f"llamafactory-cli was not found at {executor.cli!r}: install LLaMA-Factory "
                 "(make llamafactory) or set LLMFORGE_LLAMAFACTORY_CLI."
             )
+        if not workspace.is_job_folder(attempt.job_dir, attempt.output_dir):
+            # an empty path is the process's working directory: never empty *that*
+            raise LaunchError(
+                f"The job has no folder of its own (job_dir {job.job_dir!r}, output_dir "
+                f"{job.output_dir!r}), so it cannot run; create the job again."
+            )
         yaml_text = await self._config(job)
         await asyncio.to_thread(workspace.prepare_attempt, attempt.output_dir, resume=job.resume)
         if not job.resume:

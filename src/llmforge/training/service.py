@@ -332,7 +332,7 @@ async def delete_job(session: AsyncSession, job: TrainingJob) -> None:
     directory = Path(job.job_dir)
     await session.delete(job)
     await session.flush()
-    if job.job_dir:
+    if workspace.is_job_folder(directory, Path(job.output_dir)):
         await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
 
 

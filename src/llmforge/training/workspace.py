@@ -47,6 +47,16 @@ def last_checkpoint(output_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def is_job_folder(job_dir: Path, output_dir: Path) -> bool:
+    """An absolute folder below the root, holding output_dir: safe to empty between attempts."""
+    return (
+        job_dir.is_absolute()
+        and job_dir != Path(job_dir.anchor)
+        and output_dir.is_relative_to(job_dir)
+        and output_dir != job_dir
+    )
+
+
 def prepare_attempt(output_dir: Path, *, resume: bool) -> None:
     """Before an attempt: a fresh start empties output/; a resumed one drops half-written
     checkpoints (a kill during a save) and the previous attempt's results, so that LLaMA-Factory
