@@ -11,12 +11,22 @@ import pytest
 
 from tests.chat_fixtures import _fresh_fake, chat_model, fake, register_model
 from tests.conftest import USER_PASSWORD, LiveServer, login
+from tests.fakes.dify import FakeDify
 from tests.fakes.openai import FakeOpenAI
 
 __all__ = ["_fresh_fake", "chat_model", "fake"]
 
 CHAT = "openai-compatible-fake-chat/fake-chat"
 EMBED = "openai-compatible-fake-embed/fake-embed"
+
+
+DIFY_KEY = "app-gateway-test-key"
+
+
+@pytest.fixture(scope="module")
+def dify() -> Iterator[FakeDify]:
+    with FakeDify(api_key=DIFY_KEY) as server:
+        yield server
 
 
 @pytest.fixture

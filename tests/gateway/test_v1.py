@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from llmforge.usage.models import UsageRecord
 from tests.conftest import LiveServer
+from tests.fakes.dify import FakeDify
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import fake_vector
-from tests.gateway.conftest import CHAT, EMBED, usage_rows
+from tests.gateway.conftest import CHAT, DIFY_KEY, EMBED, usage_rows
 
 
 def test_models_and_a_chat_completion_with_reasoning_and_usage(
@@ -97,13 +98,29 @@ def test_streaming_sends_reasoning_content_and_usage_last(
     assert all("usage" not in p and len(p["choices"]) == 1 for p in payloads)  # not asked for
 
 
-def test_embeddings_as_floats_and_base64(gpt: openai.OpenAI, alice: httpx.Client) -> None:
+def test_embeddings_and_a_dify_app(gpt: openai.OpenAI, alice: httpx.Client, dify: FakeDify) -> None:
     floats = gpt.embeddings.create(model=EMBED, input=["a cat", "a dog"], encoding_format="float")
     assert [d.embedding for d in floats.data] == [fake_vector("a cat"), fake_vector("a dog")]
     assert floats.model == EMBED and floats.usage.prompt_tokens == 4
     decoded = gpt.embeddings.create(model=EMBED, input="a cat")  # the SDK asks for base64
     assert decoded.data[0].embedding == pytest.approx(fake_vector("a cat"), abs=1e-6)
     assert usage_rows(alice, 2)["totals"]["input_tokens"] == 6
+
+    app = {"name": "Helpdesk", "base_url": dify.base_url, "api_key": DIFY_KEY, "app_type": "chat"}
+    assert alice.post("/api/dify-apps", json=app).status_code == 201
+    assert [m.id for m in gpt.models.list().data][-1] == "dify/Helpdesk"
+    dify.behaviour.reply = "Twenty-five days of paid holiday."
+    messages: list[Any] = [
+        {"role": "user", "content": "Hello"},
+        {"role": "assistant", "content": "Hi"},
+        {"role": "user", "content": "How many holidays?"},
+    ]
+    answer = gpt.chat.completions.create(model="dify/Helpdesk", messages=messages)
+    assert answer.choices[0].message.content == "Twenty-five days of paid holiday."
+    sent = next(r for r in dify.requests if r.path.endswith("/chat-messages"))
+    assert (sent.body["query"], sent.body["conversation_id"]) == ("How many holidays?", "")
+    by_model = {m["model_name"]: m["calls"] for m in usage_rows(alice, 3)["by_model"]}
+    assert by_model["Helpdesk"] == 1
 
 
 def test_an_upstream_failure_is_an_openai_error(
