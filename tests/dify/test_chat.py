@@ -242,3 +242,30 @@ def test_dify_chat_lookups_stay_private(
     plain = alice.post("/api/chat/sessions", json={}).json()
     missing = alice.get(f"/api/dify-apps/chat-sessions/{plain['id']}")
     assert missing.status_code == 404 and missing.json()["code"] == "dify_chat_not_found"
+
+
+def test_the_passages_a_dify_app_answered_from_are_shown_and_stored(
+    alice: httpx.Client, dify: FakeDify
+) -> None:
+    chat_id = dify_chat(alice, dify)
+    events = send(alice, chat_id, "How many holidays do I get?")
+    [sources] = [event["sources"] for event in by_name(events, "sources")]
+    expected = {
+        "index": 1,
+        "score": 0.91,
+        "knowledge_base_id": None,
+        "knowledge_base_name": "Handbook",
+        "document_id": None,
+        "filename": "holidays.md",
+        "chunk_index": 0,
+        "heading": "",
+        "text": "Every employee has 25 days of paid holiday.",
+    }
+    assert sources == [expected]
+    assert done(events)["sources"] == [expected]
+    stored = alice.get(f"/api/chat/sessions/{chat_id}").json()["messages"][-1]
+    assert stored["sources"] == [expected]
+
+    dify.behaviour.retriever_resources = []
+    plain = send(alice, chat_id, "Thanks!")
+    assert by_name(plain, "sources") == [] and done(plain)["sources"] is None

@@ -9,7 +9,15 @@ from typing import Any
 
 from sse_starlette import ServerSentEvent
 
-from llmforge.llm import ContentDelta, Event, Finish, ReasoningDelta, StreamError, Usage
+from llmforge.llm import (
+    Citations,
+    ContentDelta,
+    Event,
+    Finish,
+    ReasoningDelta,
+    StreamError,
+    Usage,
+)
 from llmforge.providers.models import Model, Provider
 from llmforge.usage.models import UsageSource
 from llmforge.usage.recorder import UsageEntry
@@ -29,6 +37,7 @@ class Answer:
     usage: Usage | None = None
     finish: Finish | None = None
     error: StreamError | None = None
+    citations: list[dict[str, Any]] | None = None
 
     def accept(self, event: Event) -> tuple[str, dict[str, Any]] | None:
         """Record one event; return the SSE event (name, data) to send, if any."""
@@ -52,6 +61,9 @@ class Answer:
             }
         if isinstance(event, Finish):
             self.finish = event
+            return None
+        if isinstance(event, Citations):  # the caller decides whether its client shows them
+            self.citations = list(event.sources)
             return None
         self.error = event
         return "error", {"code": f"upstream_{event.kind}", "message": event.message}

@@ -30,6 +30,7 @@ from llmforge.llm import (
 )
 from llmforge.llm import (
     ChatRequest,
+    Citations,
     ClientRegistry,
     LLMClient,
 )
@@ -229,6 +230,8 @@ async def _save(
         message = await session.get_one(ChatMessage, turn.answer_id)
         message.content = content
         message.reasoning = answer.reasoning_text
+        if answer.citations is not None:  # what a Dify app answered from
+            message.sources = answer.citations
         message.status = status
         message.error = (
             {"code": f"upstream_{answer.error.kind}", "message": answer.error.message}
@@ -276,6 +279,8 @@ async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[Serve
                 outgoing = answer.accept(event)
                 if outgoing:
                     yield sse_event(*outgoing)
+                elif isinstance(event, Citations):
+                    yield sse_event("sources", {"sources": answer.citations})
         finished = True
     finally:
         if not finished:  # the client went away (or the server is stopping)

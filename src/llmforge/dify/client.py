@@ -22,6 +22,7 @@ from llmforge.dify.models import DifyAppType
 from llmforge.llm.adapter import HttpAdapter, RawEvent
 from llmforge.llm.base import (
     ChatRequest,
+    Citations,
     ConnectionReport,
     ContentDelta,
     EmbeddingResult,
@@ -99,6 +100,39 @@ def _usage(metadata: Any) -> Usage | None:
     if not isinstance(usage, dict) or "prompt_tokens" not in usage:
         return None
     return Usage(int(usage["prompt_tokens"]), int(usage.get("completion_tokens") or 0))
+
+
+def _citations(metadata: Any) -> Citations | None:
+    """Dify's `retriever_resources`: the passages its knowledge retrieval gave the app."""
+    resources = metadata.get("retriever_resources") if isinstance(metadata, dict) else None
+    if not isinstance(resources, list) or not resources:
+        return None
+    return Citations(
+        tuple(
+            _source(position, resource)
+            for position, resource in enumerate(resources, start=1)
+            if isinstance(resource, dict)
+        )
+    )
+
+
+def _source(position: int, resource: dict[str, Any]) -> dict[str, Any]:
+    def number(key: str, default: int) -> int:
+        value = resource.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+    score = resource.get("score")
+    return {
+        "index": number("position", position),
+        "score": float(score) if isinstance(score, int | float) else 0.0,
+        "knowledge_base_id": None,
+        "knowledge_base_name": str(resource.get("dataset_name") or ""),
+        "document_id": None,
+        "filename": str(resource.get("document_name") or ""),
+        "chunk_index": number("segment_position", 0),
+        "heading": "",
+        "text": str(resource.get("content") or ""),
+    }
 
 
 class DifyClient(HttpAdapter):
@@ -179,7 +213,8 @@ class DifyClient(HttpAdapter):
             metadata = payload.get("metadata") or {}
             usage = _usage(metadata)
             finish = Finish("content_filter" if call.moderated else "stop")
-            return [usage, finish] if usage else [finish]
+            citations = _citations(metadata)
+            return [event for event in (citations, usage, finish) if event is not None]
         if name == "workflow_finished":
             return self._workflow_finished(payload.get("data") or {})
         if name == "error":

@@ -133,13 +133,14 @@ class RetrievalResult(BaseModel):
 
 
 class Source(BaseModel):
-    """A passage put into a chat prompt as `[index]`."""
+    """A passage put into a chat prompt as `[index]`, or one a Dify app retrieved from its own
+    knowledge (then the ids are None: the passage lives in Dify, not in llmforge)."""
 
     index: int
     score: float
-    knowledge_base_id: int
+    knowledge_base_id: int | None
     knowledge_base_name: str
-    document_id: int
+    document_id: int | None
     filename: str
     chunk_index: int
     heading: str

@@ -10,6 +10,7 @@ Shut down with `await aclose_all()`."""
 from llmforge.llm.base import (
     ChatMessage,
     ChatRequest,
+    Citations,
     Completion,
     ConnectionReport,
     ContentDelta,
@@ -35,6 +36,7 @@ __all__ = [
     "PRESETS",
     "ChatMessage",
     "ChatRequest",
+    "Citations",
     "ClientRegistry",
     "Completion",
     "ConnectionReport",

@@ -14,6 +14,7 @@ from llmforge.llm.base import (
     Capability,
     ChatMessage,
     ChatRequest,
+    Citations,
     Completion,
     ConnectionReport,
     ContentDelta,
@@ -31,7 +32,7 @@ from llmforge.llm.policy import Deadline, open_stream, request_json
 from llmforge.llm.thinking import ThinkTagSplitter
 from llmforge.llm.tokens import estimate_usage
 
-RawEvent = ContentDelta | ReasoningDelta | Usage | Finish
+RawEvent = ContentDelta | ReasoningDelta | Usage | Finish | Citations
 PING = "Reply with the single word: pong"
 
 _AUTH_HEADERS = {"api-key": "api-key", "x-api-key": "x-api-key", "x-goog-api-key": "x-goog-api-key"}
@@ -85,6 +86,8 @@ class _Run:
         if isinstance(event, Finish):
             self.finish_reason = event.reason
             return []
+        if isinstance(event, Citations):
+            return [event]
         if isinstance(event, ContentDelta) and self.splitter:
             return self._deltas(self.splitter.feed(event.text))
         return self._deltas([event])
@@ -134,6 +137,8 @@ async def collect(events: AsyncGenerator[Event, None]) -> Completion:
                 usage = event
             elif isinstance(event, StreamError):
                 raise UpstreamError(event.kind, event.message, event.status)
+            elif isinstance(event, Citations):
+                continue
             else:
                 return Completion(
                     content="".join(content),

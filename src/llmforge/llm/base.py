@@ -3,7 +3,7 @@
 import hashlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -149,7 +149,15 @@ class StreamError:
     status: int | None = None
 
 
-Event = ContentDelta | ReasoningDelta | Usage | Finish | StreamError
+@dataclass(frozen=True, slots=True)
+class Citations:
+    """Passages the upstream retrieved by itself and answered from (a Dify app's knowledge),
+    each in the shape of llmforge's own knowledge sources."""
+
+    sources: tuple[dict[str, Any], ...]
+
+
+Event = ContentDelta | ReasoningDelta | Usage | Finish | StreamError | Citations
 
 
 class Completion(BaseModel):
