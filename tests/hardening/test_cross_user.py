@@ -150,7 +150,7 @@ def alice_resources(
         capabilities=["embedding"],
         **common,  # type: ignore[arg-type]
     )
-    provider_id = admin.get(f"/api/providers?x={chat_model}").json()[0]["id"]
+    provider_id = admin.get("/api/providers").json()[0]["id"]
     chat = alice.post("/api/chat/sessions", json={"model_id": chat_model}).json()
     collect(alice, f"/api/chat/sessions/{chat['id']}/messages", {"content": "Hello"})
     message_id = alice.get(f"/api/chat/sessions/{chat['id']}").json()["messages"][0]["id"]

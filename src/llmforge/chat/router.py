@@ -27,6 +27,7 @@ from llmforge.core.deps import (
     UsageRecorderDep,
 )
 from llmforge.core.errors import InvalidInput
+from llmforge.core.ids import RowId
 from llmforge.db import SessionDep
 from llmforge.knowledge.deps import KnowledgeServicesDep, StoreDep
 from llmforge.knowledge.grounding import Knowledge
@@ -82,26 +83,26 @@ async def _detail(session: AsyncSession, chat: ChatSession) -> SessionDetail:
 
 
 @router.get("/sessions/{session_id}")
-async def get_session(session_id: int, user: CurrentUser, session: SessionDep) -> SessionDetail:
+async def get_session(session_id: RowId, user: CurrentUser, session: SessionDep) -> SessionDetail:
     return await _detail(session, await service.owned_session(session, user, session_id))
 
 
 @router.patch("/sessions/{session_id}")
 async def update_session(
-    session_id: int, changes: SessionUpdate, user: CurrentUser, session: SessionDep
+    session_id: RowId, changes: SessionUpdate, user: CurrentUser, session: SessionDep
 ) -> SessionRead:
     chat = await service.owned_session(session, user, session_id)
     return SessionRead.model_validate(await service.update_session(session, user, chat, changes))
 
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_session(session_id: int, user: CurrentUser, session: SessionDep) -> None:
+async def delete_session(session_id: RowId, user: CurrentUser, session: SessionDep) -> None:
     await service.delete_session(session, await service.owned_session(session, user, session_id))
 
 
 @router.get("/sessions/{session_id}/export", response_class=Response)
 async def export_session(
-    session_id: int, user: CurrentUser, session: SessionDep, format: ExportFormat = "markdown"
+    session_id: RowId, user: CurrentUser, session: SessionDep, format: ExportFormat = "markdown"
 ) -> Response:
     chat = await service.owned_session(session, user, session_id)
     branch = await service.active_branch(session, chat)
@@ -118,7 +119,7 @@ async def export_session(
 
 @router.post("/sessions/{session_id}/switch")
 async def switch_variant(
-    session_id: int, body: SwitchVariant, user: CurrentUser, session: SessionDep
+    session_id: RowId, body: SwitchVariant, user: CurrentUser, session: SessionDep
 ) -> SessionDetail:
     chat = await service.owned_session(session, user, session_id)
     await service.switch_variant(session, chat, body.message_id)
@@ -127,7 +128,7 @@ async def switch_variant(
 
 @router.post("/sessions/{session_id}/messages", responses=STREAM_RESPONSE)
 async def send_message(
-    session_id: int,
+    session_id: RowId,
     body: SendMessage,
     user: CurrentUser,
     session: SessionDep,
@@ -147,7 +148,7 @@ async def send_message(
 
 @router.post("/messages/{message_id}/regenerate", responses=STREAM_RESPONSE)
 async def regenerate(
-    message_id: int,
+    message_id: RowId,
     body: Regenerate,
     user: CurrentUser,
     session: SessionDep,
@@ -167,7 +168,7 @@ async def regenerate(
 
 @router.post("/messages/{message_id}/edit", responses=STREAM_RESPONSE)
 async def edit_and_resend(
-    message_id: int,
+    message_id: RowId,
     body: EditMessage,
     user: CurrentUser,
     session: SessionDep,
@@ -184,6 +185,6 @@ async def edit_and_resend(
 
 
 @router.delete("/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_message(message_id: int, user: CurrentUser, session: SessionDep) -> None:
+async def delete_message(message_id: RowId, user: CurrentUser, session: SessionDep) -> None:
     message, chat = await service.owned_message(session, user, message_id)
     await service.delete_message(session, chat, message)

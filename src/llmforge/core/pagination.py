@@ -8,6 +8,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
+"""Far beyond any list; keeps the offset within what the databases accept."""
 
 
 ItemT = TypeVar("ItemT")
@@ -30,7 +32,7 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)

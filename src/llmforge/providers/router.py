@@ -6,6 +6,7 @@ from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser, CurrentUser
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import LLMClientsDep, SecretBoxDep, SettingsDep
+from llmforge.core.ids import RowId
 from llmforge.core.outbound import check_outbound_url
 from llmforge.db import SessionDep
 from llmforge.llm.presets import PRESETS, Preset
@@ -96,14 +97,14 @@ async def create_provider(
 
 
 @router.get("/api/providers/{provider_id}")
-async def get_provider(provider_id: int, _: AdminUser, session: SessionDep) -> ProviderRead:
+async def get_provider(provider_id: RowId, _: AdminUser, session: SessionDep) -> ProviderRead:
     provider = await service.get_provider(session, provider_id)
     return provider_read(provider, await service.model_count(session, provider))
 
 
 @router.patch("/api/providers/{provider_id}")
 async def update_provider(
-    provider_id: int,
+    provider_id: RowId,
     changes: ProviderUpdate,
     admin: AdminUser,
     session: SessionDep,
@@ -132,7 +133,7 @@ async def update_provider(
 
 @router.delete("/api/providers/{provider_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_provider(
-    provider_id: int,
+    provider_id: RowId,
     admin: AdminUser,
     session: SessionDep,
     clients: LLMClientsDep,
@@ -155,7 +156,7 @@ async def delete_provider(
 
 @router.post("/api/providers/{provider_id}/refresh-models")
 async def refresh_models(
-    provider_id: int,
+    provider_id: RowId,
     admin: AdminUser,
     session: SessionDep,
     box: SecretBoxDep,
@@ -182,7 +183,7 @@ async def refresh_models(
 
 @router.post("/api/providers/{provider_id}/test")
 async def test_connection(
-    provider_id: int,
+    provider_id: RowId,
     body: ConnectionTestRequest,
     _: AdminUser,
     session: SessionDep,
@@ -199,7 +200,7 @@ async def test_connection(
 
 @router.get("/api/providers/{provider_id}/models")
 async def list_provider_models(
-    provider_id: int, _: AdminUser, session: SessionDep
+    provider_id: RowId, _: AdminUser, session: SessionDep
 ) -> list[ModelAdminRead]:
     provider = await service.get_provider(session, provider_id)
     models = await service.provider_models(session, provider)
@@ -208,7 +209,7 @@ async def list_provider_models(
 
 @router.post("/api/providers/{provider_id}/models", status_code=status.HTTP_201_CREATED)
 async def add_model(
-    provider_id: int, data: ModelCreate, admin: AdminUser, session: SessionDep, client: ClientDep
+    provider_id: RowId, data: ModelCreate, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> ModelAdminRead:
     provider = await service.get_provider(session, provider_id)
     model = await service.add_model(session, provider, data)
@@ -232,7 +233,7 @@ async def list_visible_models(user: CurrentUser, session: SessionDep) -> list[Mo
 
 @router.patch("/api/models/{model_id}")
 async def update_model(
-    model_id: int, changes: ModelUpdate, admin: AdminUser, session: SessionDep, client: ClientDep
+    model_id: RowId, changes: ModelUpdate, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> ModelAdminRead:
     model, provider = await service.get_model(session, model_id)
     changed = await service.update_model(session, model, changes)
@@ -251,7 +252,7 @@ async def update_model(
 
 @router.delete("/api/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_model(
-    model_id: int, admin: AdminUser, session: SessionDep, client: ClientDep
+    model_id: RowId, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> None:
     model, provider = await service.get_model(session, model_id)
     await service.delete_model(session, model)

@@ -7,6 +7,7 @@ from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser, CurrentUser
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep, UsageRecorderDep
+from llmforge.core.ids import RowId
 from llmforge.core.timerange import Since, Until, window
 from llmforge.db import SessionDep
 from llmforge.usage import quotas, service
@@ -68,7 +69,7 @@ async def list_quotas(
 
 @router.get("/quotas/{user_id}")
 async def get_quota(
-    user_id: int,
+    user_id: RowId,
     _: AdminUser,
     session: SessionDep,
     settings: SettingsDep,
@@ -79,7 +80,7 @@ async def get_quota(
 
 @router.put("/quotas/{user_id}")
 async def set_quota(
-    user_id: int,
+    user_id: RowId,
     data: QuotaUpdate,
     admin: AdminUser,
     session: SessionDep,
@@ -102,7 +103,7 @@ async def set_quota(
 
 @router.delete("/quotas/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def reset_quota(
-    user_id: int, admin: AdminUser, session: SessionDep, client: ClientDep
+    user_id: RowId, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> None:
     user = await users.get(session, user_id)
     quota = await session.get(UserQuota, user_id)

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, status
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser
 from llmforge.core.client import ClientDep
+from llmforge.core.ids import RowId
 from llmforge.core.pagination import Page, PageParamsDep
 from llmforge.db import SessionDep
 from llmforge.users import service
@@ -49,13 +50,13 @@ async def create_user(
 
 
 @router.get("/{user_id}")
-async def get_user(user_id: int, _: AdminUser, session: SessionDep) -> UserRead:
+async def get_user(user_id: RowId, _: AdminUser, session: SessionDep) -> UserRead:
     return UserRead.model_validate(await service.get(session, user_id))
 
 
 @router.patch("/{user_id}")
 async def update_user(
-    user_id: int, changes: UserUpdate, admin: AdminUser, session: SessionDep, client: ClientDep
+    user_id: RowId, changes: UserUpdate, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> UserRead:
     user = await service.get(session, user_id)
     changed: dict[str, Any] = await service.update_user(session, user, changes)
@@ -68,7 +69,7 @@ async def update_user(
 
 @router.post("/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT)
 async def reset_password(
-    user_id: int, data: PasswordReset, admin: AdminUser, session: SessionDep, client: ClientDep
+    user_id: RowId, data: PasswordReset, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> None:
     user = await service.get(session, user_id)
     await service.set_password(session, user, data.new_password)
@@ -78,7 +79,7 @@ async def reset_password(
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_user(
-    user_id: int, admin: AdminUser, session: SessionDep, client: ClientDep
+    user_id: RowId, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> None:
     user = await service.get(session, user_id)
     detail = {"email": user.email}

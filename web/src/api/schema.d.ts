@@ -5105,13 +5105,14 @@ export interface components {
         };
         /**
          * Source
-         * @description A passage put into a chat prompt as `[index]`.
+         * @description A passage put into a chat prompt as `[index]`, or one a Dify app retrieved from its own
+         *     knowledge (then the ids are None: the passage lives in Dify, not in llmforge).
          */
         Source: {
             /** Chunk Index */
             chunk_index: number;
             /** Document Id */
-            document_id: number;
+            document_id: number | null;
             /** Filename */
             filename: string;
             /** Heading */
@@ -5119,7 +5120,7 @@ export interface components {
             /** Index */
             index: number;
             /** Knowledge Base Id */
-            knowledge_base_id: number;
+            knowledge_base_id: number | null;
             /** Knowledge Base Name */
             knowledge_base_name: string;
             /** Score */

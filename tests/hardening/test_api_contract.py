@@ -1,0 +1,141 @@
+"""schemathesis against the whole OpenAPI document, as a signed-in user, over real HTTP: for
+a few generated requests per operation, no answer is a server error and every answer matches
+its documented status, content type and schema. Examples are derandomized (the same each run)
+and bounded, so the run is repeatable and short."""
+
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from llmforge.core.ids import MAX_ROW_ID
+from llmforge.core.pagination import MAX_PAGE, MAX_PAGE_SIZE
+from tests.conftest import LiveServer
+
+EXAMPLES_PER_OPERATION = 3
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# Signing out or changing the password would end the session the other calls run in.
+SKIPPED = {"POST /api/auth/logout", "POST /api/auth/password"}
+# Reported to the lead, checked apart (strict xfail below, so a fix shows up as a failure to
+# remove the entry): ids in request bodies are unbounded integers, and one past the database's
+# range is a 500 (PostgreSQL int32), e.g. POST /api/knowledge-bases {"embedding_model_id":
+# 2147483648, "name": "x"}.
+KNOWN_ISSUES = {"POST /api/knowledge-bases"}
+
+
+def exercise(operation: Any, base_url: str, headers: dict[str, str]) -> None:
+    @given(operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        response = case.call(base_url=base_url, headers=headers, timeout=30)
+        case.validate_response(response, checks=CHECKS)
+
+    run()
+
+
+def contract_failures(
+    server: LiveServer, alice: httpx.Client, prefix: str, labels: set[str] | None = None
+) -> dict[str, str]:
+    """Exercise every operation under `prefix`; the failures by operation. /v1 is called with
+    one of alice's platform API keys, the rest with her session token."""
+    schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    token = alice.headers["Authorization"]
+    if prefix == "/v1/":
+        created = alice.post("/api/api-keys", json={"name": "contract"})
+        assert created.status_code == 201, created.text
+        token = f"Bearer {created.json()['secret']}"
+    failures: dict[str, str] = {}
+    exercised = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if labels is not None and operation.label not in labels:
+            continue
+        if operation.label in SKIPPED or not operation.path.startswith(prefix):
+            continue
+        if labels is None and operation.label in KNOWN_ISSUES:
+            continue
+        exercised += 1
+        try:
+            exercise(operation, server.url, {"Authorization": token})
+        except (Exception, BaseExceptionGroup) as exc:  # all are tried; the failures listed
+            failures[operation.label] = str(exc)[:2000]
+    assert exercised > 0
+    return failures
+
+
+def report(failures: dict[str, str]) -> str:
+    return "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
+
+
+@pytest.mark.parametrize("prefix", ["/api/", "/healthz", "/readyz"])
+def test_every_operation_keeps_its_contract(
+    server: LiveServer, alice: httpx.Client, prefix: str
+) -> None:
+    failures = contract_failures(server, alice, prefix)
+    assert failures == {}, report(failures)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the /v1 gateway answers errors in OpenAI's format but documents llmforge's "
+    "{code, message} (ERROR_RESPONSES): its router should document its own error model",
+)
+def test_the_gateway_keeps_its_contract(server: LiveServer, alice: httpx.Client) -> None:
+    failures = contract_failures(server, alice, "/v1/")
+    assert failures == {}, report(failures)
+
+
+@pytest.mark.xfail(strict=True, reason="unbounded ids in request bodies: see KNOWN_ISSUES")
+def test_the_known_issues_remain(server: LiveServer, alice: httpx.Client) -> None:
+    if server.backend == "sqlite":
+        pytest.xfail("SQLite holds 64-bit integers: the overflow needs a larger number")
+    failures = contract_failures(server, alice, "/api/", KNOWN_ISSUES)
+    assert failures == {}, report(failures)
+
+
+def test_ids_and_pages_are_bounded_to_what_the_database_holds(
+    server: LiveServer, alice: httpx.Client
+) -> None:
+    paths = alice.get("/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                schema = parameter["schema"]
+                if schema.get("type") == "integer" and parameter["in"] in ("path", "query"):
+                    assert schema.get("maximum", 2**63) <= MAX_ROW_ID * MAX_PAGE_SIZE, (
+                        method,
+                        path,
+                        parameter["name"],
+                    )
+    huge = 2**64
+    for url in (
+        f"/api/chat/sessions/{huge}",
+        f"/api/users/{huge}",
+        f"/api/usage/quotas/{huge}",
+        f"/api/prompts?page={huge}",
+        f"/api/model-versions?page={MAX_PAGE + 1}",
+    ):
+        answer = alice.get(url)
+        assert answer.status_code in (403, 422), (url, answer.text)  # 403: admin routes
+    assert alice.patch(f"/api/chat/sessions/{huge}", json={"title": "x"}).status_code == 422
+    assert alice.delete(f"/api/chat/messages/{huge}").status_code == 422
