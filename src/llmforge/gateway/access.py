@@ -14,7 +14,7 @@ from llmforge.core.security import SecretBox
 from llmforge.db import utcnow
 from llmforge.dify import service as dify
 from llmforge.dify.chat import stand_ins
-from llmforge.gateway.catalog import GatewayModel, catalog, find
+from llmforge.gateway.catalog import GatewayModel, catalog, lookup
 from llmforge.gateway.ratelimit import RateLimiter
 from llmforge.llm import ClientRegistry, LLMClient
 from llmforge.providers.models import Model, Provider
@@ -39,6 +39,9 @@ class GatewayServices:
 class Caller:
     key: ApiKey
     user: User
+    session: AsyncSession
+    """The request's read-only session, open until the model is resolved: it is closed before
+    any upstream call, so no connection is held while a model answers."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ async def _authenticate(session: AsyncSession, secret: str | None) -> Caller:
         raise Unauthorized(f"The API key '{key.name}' has expired.", code="api_key_expired")
     if not user.is_active:
         raise Unauthorized("The owner of this API key is deactivated.", code="user_inactive")
-    return Caller(key, user)
+    return Caller(key, user, session)
 
 
 async def _within_rate(limiter: RateLimiter, key: ApiKey) -> None:
@@ -90,10 +93,11 @@ async def _within_rate(limiter: RateLimiter, key: ApiKey) -> None:
         )
 
 
-async def authenticate(services: GatewayServices, secret: str | None) -> Caller:
+async def authenticate(
+    services: GatewayServices, session: AsyncSession, secret: str | None
+) -> Caller:
     """The caller behind the bearer secret, counted against the key's rate limit."""
-    async with services.factory() as session:
-        caller = await _authenticate(session, secret)
+    caller = await _authenticate(session, secret)
     await _within_rate(services.limiter, caller.key)
     await keys.note_use(services.factory, caller.key)
     return caller
@@ -104,14 +108,13 @@ def allowed(caller: Caller, entry: GatewayModel) -> bool:
     return not allowlist or entry.name in allowlist
 
 
-async def listed_models(services: GatewayServices, caller: Caller) -> list[GatewayModel]:
-    async with services.factory() as session:
-        entries = await catalog(session, caller.user)
+async def listed_models(caller: Caller) -> list[GatewayModel]:
+    entries = await catalog(caller.session, caller.user)
     return [entry for entry in entries if allowed(caller, entry)]
 
 
 async def _resolve(session: AsyncSession, caller: Caller, name: str) -> GatewayModel:
-    entry = find(await catalog(session, caller.user), name)
+    entry = await lookup(session, caller.user, name)
     if entry is None:
         raise NotFound(
             f"The model `{name}` does not exist or you do not have access to it.",
@@ -141,7 +144,10 @@ def _target(services: GatewayServices, caller: Caller, entry: GatewayModel) -> T
 
 async def target_for(services: GatewayServices, caller: Caller, name: str) -> Target:
     """The model to call, once the owner's budget allows one more call."""
-    async with services.factory() as session:
+    session = caller.session
+    try:
         entry = await _resolve(session, caller, name)
         await ensure_within_budget(session, services.settings, services.recorder, caller.user.id)
+    finally:
+        await session.close()
     return _target(services, caller, entry)

@@ -62,18 +62,33 @@ def _app_entries(apps: list[DifyApp], user: User) -> list[GatewayModel]:
     return entries
 
 
-async def catalog(session: AsyncSession, user: User) -> list[GatewayModel]:
-    """Everything the user may call: enabled provider models, then enabled Dify apps."""
-    models = [
+async def _models(session: AsyncSession, user: User) -> list[GatewayModel]:
+    return [
         _provider_entry(model, provider) for model, provider in await visible_models(session, user)
     ]
-    apps = [app for app in await dify.list_apps(session, user) if app.enabled]
-    return models + _app_entries(apps, user)
 
 
-def find(entries: list[GatewayModel], name: str) -> GatewayModel | None:
-    exact = next((entry for entry in entries if entry.name == name), None)
-    if exact is not None:
-        return exact
+async def _apps(session: AsyncSession, user: User) -> list[GatewayModel]:
+    return _app_entries([app for app in await dify.list_apps(session, user) if app.enabled], user)
+
+
+async def catalog(session: AsyncSession, user: User) -> list[GatewayModel]:
+    """Everything the user may call: enabled provider models, then enabled Dify apps."""
+    return await _models(session, user) + await _apps(session, user)
+
+
+def _exact(entries: list[GatewayModel], name: str) -> GatewayModel | None:
+    return next((entry for entry in entries if entry.name == name), None)
+
+
+async def lookup(session: AsyncSession, user: User, name: str) -> GatewayModel | None:
+    """The entry named exactly `name`, else the one entry with `name` as its bare id or
+    display name. A provider model's full name needs no look at the Dify apps."""
+    models = await _models(session, user)
+    if (found := _exact(models, name)) is not None:
+        return found
+    entries = models + await _apps(session, user)
+    if (found := _exact(entries, name)) is not None:
+        return found
     matches = [entry for entry in entries if name in entry.aliases]
     return matches[0] if len(matches) == 1 else None

@@ -1,6 +1,7 @@
 """The OpenAI-compatible endpoints. Any OpenAI client works against `<origin>/v1` with a
 platform API key; errors come in OpenAI's shape (see errors.py)."""
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -40,17 +41,21 @@ ServicesDep = Annotated[GatewayServices, Depends(gateway_services)]
 async def caller(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller:
-    return await access.authenticate(services, credentials.credentials if credentials else None)
+) -> AsyncIterator[Caller]:
+    """The key's owner, with the read-only session the request's look-ups share."""
+    async with services.factory() as session:
+        yield await access.authenticate(
+            services, session, credentials.credentials if credentials else None
+        )
 
 
-CallerDep = Annotated[Caller, Depends(caller)]
+CallerDep = Annotated[Caller, Depends(caller, scope="function")]
 
 
 @router.get("/models")
-async def list_models(who: CallerDep, services: ServicesDep) -> JSONResponse:
+async def list_models(who: CallerDep) -> JSONResponse:
     """The models this key may call, by the names to pass as `model`."""
-    entries = await access.listed_models(services, who)
+    entries = await access.listed_models(who)
     data = [
         {
             "id": entry.name,
