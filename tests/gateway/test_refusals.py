@@ -18,8 +18,8 @@ SDK = Callable[[str], openai.OpenAI]
 HI: list[Any] = [{"role": "user", "content": "Hi"}]
 
 
-def test_missing_wrong_revoked_and_expired_keys(
-    server: LiveServer, alice: httpx.Client, make_key: KeyMaker, sdk: SDK
+def test_missing_wrong_revoked_and_expired_keys_and_a_deactivated_owner(
+    server: LiveServer, admin: httpx.Client, alice: httpx.Client, make_key: KeyMaker, sdk: SDK
 ) -> None:
     missing = httpx.get(f"{server.url}/v1/models")
     assert missing.status_code == 401
@@ -47,6 +47,13 @@ def test_missing_wrong_revoked_and_expired_keys(
     with pytest.raises(openai.AuthenticationError) as too_late:
         sdk(expired["secret"]).models.list()
     assert too_late.value.code == "api_key_expired"
+
+    valid = sdk(make_key()["secret"])
+    alice_id = alice.get("/api/auth/me").json()["id"]
+    assert admin.patch(f"/api/users/{alice_id}", json={"is_active": False}).is_success
+    with pytest.raises(openai.AuthenticationError) as inactive:
+        valid.models.list()
+    assert inactive.value.code == "user_inactive"
 
 
 def test_the_allowlist_and_unknown_models(make_key: KeyMaker, sdk: SDK, fake: FakeOpenAI) -> None:
