@@ -1,6 +1,7 @@
 """The OpenAI-compatible endpoints, driven by the official `openai` SDK."""
 
 import json
+import time
 from typing import Any
 
 import httpx
@@ -96,6 +97,29 @@ def test_streaming_sends_reasoning_content_and_usage_last(
     assert lines[-1] == "data: [DONE]"
     payloads = [json.loads(line.removeprefix("data: ")) for line in lines[:-1]]
     assert all("usage" not in p and len(p["choices"]) == 1 for p in payloads)  # not asked for
+
+    fake.behaviour.reply, fake.behaviour.token_delay = "word " * 200, 0.02
+    with httpx.stream(
+        "POST", f"{server.url}/v1/chat/completions", json=body, headers=headers
+    ) as response:
+        next(line for line in response.iter_lines() if '"content":"word' in line)
+    assert fake.wait_for_disconnect(10)  # leaving closed the upstream request
+    statuses = wait_for_statuses(server, 3)
+    assert statuses[-1] == "interrupted" and statuses.count("complete") == 2
+
+
+def wait_for_statuses(server: LiveServer, count: int) -> list[str]:
+    """The statuses of the usage rows, once there are `count` of them."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        rows = server.db(
+            lambda session: session.scalars(select(UsageRecord.status).order_by(UsageRecord.id))
+        )
+        statuses = list(rows)
+        if len(statuses) >= count:
+            return statuses
+        time.sleep(0.05)
+    raise AssertionError("usage rows were not written")
 
 
 def test_embeddings_and_a_dify_app(gpt: openai.OpenAI, alice: httpx.Client, dify: FakeDify) -> None:
