@@ -54,13 +54,13 @@ def exercise(operation: Any, base_url: str, headers: dict[str, str]) -> None:
 
 
 def contract_failures(
-    server: LiveServer, alice: httpx.Client, prefix: str, labels: set[str] | None = None
+    server: LiveServer, alice: httpx.Client, gateway: bool, labels: set[str] | None = None
 ) -> dict[str, str]:
-    """Exercise every operation under `prefix`; the failures by operation. /v1 is called with
-    one of alice's platform API keys, the rest with her session token."""
+    """Exercise every operation of the gateway (/v1, with one of alice's platform API keys) or
+    of the rest (with her session token); the failures by operation."""
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     token = alice.headers["Authorization"]
-    if prefix == "/v1/":
+    if gateway:
         created = alice.post("/api/api-keys", json={"name": "contract"})
         assert created.status_code == 201, created.text
         token = f"Bearer {created.json()['secret']}"
@@ -70,7 +70,7 @@ def contract_failures(
         operation = result.ok()
         if labels is not None and operation.label not in labels:
             continue
-        if operation.label in SKIPPED or not operation.path.startswith(prefix):
+        if operation.label in SKIPPED or operation.path.startswith("/v1/") != gateway:
             continue
         if labels is None and operation.label in KNOWN_ISSUES:
             continue
@@ -79,7 +79,7 @@ def contract_failures(
             exercise(operation, server.url, {"Authorization": token})
         except (Exception, BaseExceptionGroup) as exc:  # all are tried; the failures listed
             failures[operation.label] = str(exc)[:2000]
-    assert exercised > 0
+    assert exercised > (100 if not gateway and labels is None else 0)
     return failures
 
 
@@ -87,11 +87,12 @@ def report(failures: dict[str, str]) -> str:
     return "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
 
 
-@pytest.mark.parametrize("prefix", ["/api/", "/healthz", "/readyz"])
-def test_every_operation_keeps_its_contract(
-    server: LiveServer, alice: httpx.Client, prefix: str
-) -> None:
-    failures = contract_failures(server, alice, prefix)
+def test_every_operation_keeps_its_contract(server: LiveServer, alice: httpx.Client) -> None:
+    if server.backend == "sqlite":
+        # Within the test time budget once: PostgreSQL is the stricter database (32-bit
+        # integers); the SQLite-specific overflow is covered by the bounds test below.
+        pytest.skip("the generated run is on PostgreSQL")
+    failures = contract_failures(server, alice, gateway=False)
     assert failures == {}, report(failures)
 
 
@@ -101,7 +102,9 @@ def test_every_operation_keeps_its_contract(
     "{code, message} (ERROR_RESPONSES): its router should document its own error model",
 )
 def test_the_gateway_keeps_its_contract(server: LiveServer, alice: httpx.Client) -> None:
-    failures = contract_failures(server, alice, "/v1/")
+    if server.backend == "sqlite":
+        pytest.xfail("the generated run is on PostgreSQL")
+    failures = contract_failures(server, alice, gateway=True)
     assert failures == {}, report(failures)
 
 
@@ -109,7 +112,7 @@ def test_the_gateway_keeps_its_contract(server: LiveServer, alice: httpx.Client)
 def test_the_known_issues_remain(server: LiveServer, alice: httpx.Client) -> None:
     if server.backend == "sqlite":
         pytest.xfail("SQLite holds 64-bit integers: the overflow needs a larger number")
-    failures = contract_failures(server, alice, "/api/", KNOWN_ISSUES)
+    failures = contract_failures(server, alice, gateway=False, labels=KNOWN_ISSUES)
     assert failures == {}, report(failures)
 
 
