@@ -180,10 +180,14 @@ def live_server(
 
 
 async def _empty_tables(app: FastAPI) -> None:
-    # nothing from one test may land in the next: no usage rows in flight, and no model server
-    # left supervised under an id (SQLite reuses ids once the tables are emptied)
+    # nothing from one test may land in the next: no usage rows in flight, no model server left
+    # supervised under an id (SQLite reuses ids once the tables are emptied), no scheduler
+    # claiming the jobs a test writes
     await app.state.usage_recorder.flush()
     await app.state.serving_supervisor.stop_children()
+    if app.state.training_scheduler is not None:  # a test's own (tests/training/helpers.py)
+        await app.state.training_scheduler.stop()
+        app.state.training_scheduler = None
     async with app.state.session_factory() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
             await session.execute(delete(table))

@@ -97,3 +97,17 @@ def test_openapi_documents_the_error_shape(client: httpx.Client) -> None:
     assert "ErrorResponse" in spec["components"]["schemas"]
     login = spec["paths"]["/api/auth/login"]["post"]["responses"]
     assert login["429"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorResponse")
+
+
+def test_a_number_too_large_for_the_database_is_a_422_and_writes_nothing(
+    server: LiveServer, alice: httpx.Client
+) -> None:
+    """PostgreSQL holds ids in 32 bits, SQLite in 64: one past either is the client's mistake."""
+    too_large = [2**64] if server.backend == "sqlite" else [2**31, 2**64]
+    for number in too_large:
+        body = {"name": "notes", "embedding_model_id": number}
+        refused = alice.post("/api/knowledge-bases", json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "number_out_of_range"
+        assert "too large" in refused.json()["message"]
+    assert alice.get("/api/knowledge-bases").json()["total"] == 0

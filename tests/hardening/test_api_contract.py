@@ -29,11 +29,6 @@ CHECKS = [
 ]
 # Signing out or changing the password would end the session the other calls run in.
 SKIPPED = {"POST /api/auth/logout", "POST /api/auth/password"}
-# Reported to the lead, checked apart (strict xfail below, so a fix shows up as a failure to
-# remove the entry): ids in request bodies are unbounded integers, and one past the database's
-# range is a 500 (PostgreSQL int32), e.g. POST /api/knowledge-bases {"embedding_model_id":
-# 2147483648, "name": "x"}.
-KNOWN_ISSUES = {"POST /api/knowledge-bases"}
 
 
 def exercise(operation: Any, base_url: str, headers: dict[str, str]) -> None:
@@ -53,9 +48,7 @@ def exercise(operation: Any, base_url: str, headers: dict[str, str]) -> None:
     run()
 
 
-def contract_failures(
-    server: LiveServer, alice: httpx.Client, gateway: bool, labels: set[str] | None = None
-) -> dict[str, str]:
+def contract_failures(server: LiveServer, alice: httpx.Client, gateway: bool) -> dict[str, str]:
     """Exercise every operation of the gateway (/v1, with one of alice's platform API keys) or
     of the rest (with her session token); the failures by operation."""
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
@@ -68,18 +61,14 @@ def contract_failures(
     exercised = 0
     for result in schema.get_all_operations():
         operation = result.ok()
-        if labels is not None and operation.label not in labels:
-            continue
         if operation.label in SKIPPED or operation.path.startswith("/v1/") != gateway:
-            continue
-        if labels is None and operation.label in KNOWN_ISSUES:
             continue
         exercised += 1
         try:
             exercise(operation, server.url, {"Authorization": token})
         except (Exception, BaseExceptionGroup) as exc:  # all are tried; the failures listed
             failures[operation.label] = str(exc)[:2000]
-    assert exercised > (100 if not gateway and labels is None else 0)
+    assert exercised > (0 if gateway else 100)
     return failures
 
 
@@ -87,32 +76,16 @@ def report(failures: dict[str, str]) -> str:
     return "\n\n".join(f"{label}:\n{text}" for label, text in failures.items())
 
 
+# Once within the test time budget: on PostgreSQL, the stricter database (32-bit integers).
+@pytest.mark.parametrize("live_server", ["postgres"], indirect=True)
 def test_every_operation_keeps_its_contract(server: LiveServer, alice: httpx.Client) -> None:
-    if server.backend == "sqlite":
-        # Within the test time budget once: PostgreSQL is the stricter database (32-bit
-        # integers); the SQLite-specific overflow is covered by the bounds test below.
-        pytest.skip("the generated run is on PostgreSQL")
     failures = contract_failures(server, alice, gateway=False)
     assert failures == {}, report(failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the /v1 gateway answers errors in OpenAI's format but documents llmforge's "
-    "{code, message} (ERROR_RESPONSES): its router should document its own error model",
-)
+@pytest.mark.parametrize("live_server", ["postgres"], indirect=True)
 def test_the_gateway_keeps_its_contract(server: LiveServer, alice: httpx.Client) -> None:
-    if server.backend == "sqlite":
-        pytest.xfail("the generated run is on PostgreSQL")
     failures = contract_failures(server, alice, gateway=True)
-    assert failures == {}, report(failures)
-
-
-@pytest.mark.xfail(strict=True, reason="unbounded ids in request bodies: see KNOWN_ISSUES")
-def test_the_known_issues_remain(server: LiveServer, alice: httpx.Client) -> None:
-    if server.backend == "sqlite":
-        pytest.xfail("SQLite holds 64-bit integers: the overflow needs a larger number")
-    failures = contract_failures(server, alice, gateway=False, labels=KNOWN_ISSUES)
     assert failures == {}, report(failures)
 
 

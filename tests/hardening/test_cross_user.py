@@ -11,11 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from llmforge.serving import service as serving
-from llmforge.training.models import NOT_STARTED, JobStatus, TrainingJob
-from llmforge.training.scheduler import TrainingScheduler, create_scheduler
 from tests.batch.helpers import make_set, start_run
 from tests.chat_fixtures import register_model
 from tests.compare.helpers import compare, lanes_body, run_of
@@ -103,32 +100,6 @@ MATRIX: dict[str, dict[str, int]] = {
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI(api_key=KEY) as server:
         yield server
-
-
-@pytest.fixture
-def paused_training(server: LiveServer) -> Iterator[None]:
-    """No scheduler claims the job made here (it need not run); a fresh one afterwards."""
-    current: TrainingScheduler | None = server.app.state.training_scheduler
-    if current is not None:
-        server.call(current.stop())
-    yield
-
-    async def cancel_unstarted(session: Any) -> None:
-        unstarted = TrainingJob.status.in_(NOT_STARTED)
-        await session.execute(
-            update(TrainingJob).where(unstarted).values(status=JobStatus.cancelled)
-        )
-
-    server.db(cancel_unstarted)  # before a scheduler could claim them
-    fresh = create_scheduler(
-        server.settings, server.app.state.secret_box, server.app.state.session_factory
-    )
-
-    async def start() -> None:
-        fresh.start()
-
-    server.call(start())
-    server.app.state.training_scheduler = fresh
 
 
 @pytest.fixture
@@ -270,7 +241,6 @@ def test_a_second_user_reaches_none_of_the_first_users_resources(
     alice: httpx.Client,
     bob: httpx.Client,
     fake: FakeOpenAI,
-    paused_training: None,
 ) -> None:
     routes = id_routes(bob)
     assert routes == {path: set(methods) for path, methods in MATRIX.items()}, (

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("llmforge.errors")
@@ -147,8 +148,29 @@ async def handle_unexpected_error(request: Request, exc: Exception) -> JSONRespo
     return error_response(500, "internal_error", "Something went wrong on the server.")
 
 
+def _out_of_range(exc: Exception) -> bool:
+    """A number the database cannot store: SQLite's 64-bit bound (raised while binding it),
+    PostgreSQL's numeric_value_out_of_range (22003) or asyncpg's own int32/int64 check."""
+    if isinstance(exc, OverflowError):
+        return True
+    cause = getattr(exc, "orig", None)
+    return getattr(cause, "sqlstate", None) == "22003" or "value out of int" in str(cause)
+
+
+async def handle_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """Ids and numbers in request bodies are checked by the database's own range: one past it
+    is the client's mistake (422, the transaction rolled back), anything else the server's."""
+    if _out_of_range(exc):
+        return error_response(
+            422, "number_out_of_range", "A number in the request is too large to be stored."
+        )
+    return await handle_unexpected_error(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(DBAPIError, handle_database_error)
+    app.add_exception_handler(OverflowError, handle_database_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
