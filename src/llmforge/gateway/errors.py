@@ -8,6 +8,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from llmforge.core.errors import DomainError, describe_validation_errors
@@ -19,6 +20,23 @@ ERROR_TYPES = {
     429: "rate_limit_exceeded",
 }
 QUOTA_CODES = {"quota_exceeded": "insufficient_quota"}
+
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIError(BaseModel):
+    error: OpenAIErrorDetail
+
+
+OPENAI_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": OpenAIError} for status in (400, 401, 403, 404, 422, 429, 502, 504)
+}
+"""What the /v1 routes document, in place of llmforge's {code, message} errors."""
 
 
 def openai_error(

@@ -13,10 +13,12 @@ from llmforge.gateway import access
 from llmforge.gateway.access import Caller, GatewayServices
 from llmforge.gateway.chat import chat_request, check_supported, complete, open_stream
 from llmforge.gateway.embeddings import check_embeddable, embed, inputs_of
-from llmforge.gateway.errors import OpenAIRoute
+from llmforge.gateway.errors import OPENAI_ERROR_RESPONSES, OpenAIRoute
 from llmforge.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
 
-router = APIRouter(prefix="/v1", tags=["gateway"], route_class=OpenAIRoute)
+router = APIRouter(
+    prefix="/v1", tags=["gateway"], route_class=OpenAIRoute, responses=OPENAI_ERROR_RESPONSES
+)
 bearer = HTTPBearer(
     auto_error=False, scheme_name="ApiKey", description="A platform API key: lf-..."
 )
