@@ -3,6 +3,7 @@ scorers (the judge included), usage, quotas, cancel, bad input and ownership."""
 
 import csv
 import io
+import time
 from decimal import Decimal
 
 import httpx
@@ -304,6 +305,13 @@ def test_cancel_a_run(
     set_id = make_set(alice, [{"prompt": f"q{i}"} for i in range(30)])
     run_id = start_run(alice, set_id, [model], concurrency_per_provider=1)
     wait_run(alice, run_id, done=1)
+    # a call surely in flight when the cancel comes (not the gap between two calls): the
+    # next calls wait a minute for their first byte
+    fake_a.behaviour.first_byte_delay = 60
+    in_flight = chat_calls(fake_a) + 1
+    deadline = time.monotonic() + 30
+    while chat_calls(fake_a) < in_flight and time.monotonic() < deadline:
+        time.sleep(0.05)
     conflict = alice.delete(f"/api/batch-tests/sets/{set_id}")
     assert conflict.status_code == 409 and conflict.json()["code"] == "test_set_in_use"
     assert alice.delete(f"/api/batch-tests/runs/{run_id}").status_code == 409
