@@ -62,6 +62,18 @@ describe('MessageSources', () => {
     expect(item.find('a').attributes('href')).toBe('/knowledge/3?document=9')
   })
 
+  it("shows a Dify app's passages with their Dify knowledge base, without a link", () => {
+    const source = {
+      index: 1, score: 0.91, knowledge_base_id: null, knowledge_base_name: 'Handbook', document_id: null,
+      filename: 'holidays.md', chunk_index: 0, heading: '', text: 'Every employee has 25 days of paid holiday.',
+    }
+    const wrapper = mount(MessageSources, { props: { sources: [source] }, global: { plugins: [ElementPlus, i18n, router] } })
+    const item = wrapper.find('[data-testid="chat-source"]')
+    expect(item.find('a').exists()).toBe(false)
+    expect(item.find('[data-testid="chat-source-external"]').text()).toBe('holidays.md (Handbook)')
+    expect(item.text()).toContain('25 days of paid holiday')
+  })
+
   it('says so when nothing relevant was found', () => {
     const wrapper = mount(MessageSources, { props: { sources: [] }, global: { plugins: [ElementPlus, i18n, router] } })
     expect(wrapper.text()).toContain(i18n.global.t('knowledge.noSources'))
