@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 from tests.pg import start_cluster  # noqa: E402
 
 from bench.stream_overhead import (  # noqa: E402 - after the path is set
-    ADMIN,
     API_KEY,
     median_of,
     percentile,
     rss_mb,
+    signed_in_with_fake_chat,
     start_llmforge,
     start_upstream,
     wait_ready,
@@ -46,24 +46,7 @@ BODY = {"model": "fake-chat", "messages": [{"role": "user", "content": "Hello"}]
 def set_up_key(base: str, upstream: str) -> tuple[str, str]:
     """A provider for the upstream with fake-chat enabled, and an API key: (model name, key)."""
     with httpx.Client(base_url=base, timeout=60) as http:
-        token = http.post("/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}).json()
-        http.headers["Authorization"] = f"Bearer {token['access_token']}"
-        provider = http.post(
-            "/api/providers",
-            json={
-                "name": "bench",
-                "preset": "openai-compatible",
-                "base_url": upstream,
-                "api_key": API_KEY,
-            },
-        ).json()
-        http.post(f"/api/providers/{provider['id']}/refresh-models").raise_for_status()
-        model = next(
-            m
-            for m in http.get(f"/api/providers/{provider['id']}/models").json()
-            if m["model_id"] == "fake-chat"
-        )
-        http.patch(f"/api/models/{model['id']}", json={"enabled": True}).raise_for_status()
+        signed_in_with_fake_chat(http, upstream)
         key = http.post("/api/api-keys", json={"name": "bench"})
         key.raise_for_status()
         return "bench/fake-chat", key.json()["secret"]

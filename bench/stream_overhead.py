@@ -88,31 +88,38 @@ def wait_ready(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def signed_in_with_fake_chat(http: httpx.Client, upstream: str) -> tuple[str, dict[str, Any]]:
+    """Sign the admin in on `http`, add a provider for the upstream and enable its fake-chat
+    model: (access token, model)."""
+    token = http.post("/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}).json()
+    http.headers["Authorization"] = f"Bearer {token['access_token']}"
+    provider = http.post(
+        "/api/providers",
+        json={
+            "name": "bench",
+            "preset": "openai-compatible",
+            "base_url": upstream,
+            "api_key": API_KEY,
+        },
+    ).json()
+    http.post(f"/api/providers/{provider['id']}/refresh-models").raise_for_status()
+    model = next(
+        m
+        for m in http.get(f"/api/providers/{provider['id']}/models").json()
+        if m["model_id"] == "fake-chat"
+    )
+    http.patch(f"/api/models/{model['id']}", json={"enabled": True}).raise_for_status()
+    return str(token["access_token"]), dict(model)
+
+
 def set_up_chats(base: str, upstream: str, count: int) -> tuple[str, list[int]]:
     with httpx.Client(base_url=base, timeout=60) as http:
-        token = http.post("/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]}).json()
-        http.headers["Authorization"] = f"Bearer {token['access_token']}"
-        provider = http.post(
-            "/api/providers",
-            json={
-                "name": "bench",
-                "preset": "openai-compatible",
-                "base_url": upstream,
-                "api_key": API_KEY,
-            },
-        ).json()
-        http.post(f"/api/providers/{provider['id']}/refresh-models").raise_for_status()
-        model = next(
-            m
-            for m in http.get(f"/api/providers/{provider['id']}/models").json()
-            if m["model_id"] == "fake-chat"
-        )
-        http.patch(f"/api/models/{model['id']}", json={"enabled": True}).raise_for_status()
+        token, model = signed_in_with_fake_chat(http, upstream)
         chats = [
             http.post("/api/chat/sessions", json={"model_id": model["id"]}).json()["id"]
             for _ in range(count)
         ]
-        return token["access_token"], chats
+        return token, chats
 
 
 def is_direct_token(line: str) -> bool:
