@@ -96,7 +96,11 @@ api-types-check: api-types
 	@git diff --exit-code -- web/openapi.json web/src/api/schema.d.ts \
 	  || (echo "web/src/api/schema.d.ts is out of date with the backend: run 'make api-types' and commit" && exit 1)
 
-test: lint test-backend test-web test-e2e
+# Lint, the backend suite and the web unit tests side by side (each leaves a core idle much of
+# the time; output is grouped per target), then the browser tests on a quieter machine.
+test:
+	$(MAKE) --no-print-directory -j3 --output-sync=target lint test-backend test-web
+	$(MAKE) --no-print-directory test-e2e
 
 test-backend: deps deps-system llamafactory embeddings
 	bash scripts/test-backend.sh
