@@ -78,14 +78,22 @@ def test_register_a_dify_app_and_chat_with_it(page: Page, app_url: str, dify: Fa
         'flights({"to": "Lisbon"})'
     )
     expect(page.get_by_test_id("dify-conversation")).to_be_visible()
+    expect(last_answer(page).get_by_test_id("chat-sources")).to_have_count(0)  # agents never cite
     [conversation] = dify.conversations
 
+    # Dify reports the passages its knowledge retrieval found for chat apps: the fake answers the
+    # next turn as one, and the page names the passage by its Dify knowledge base (no link)
+    dify.mode = "chat"
     dify.behaviour.thoughts = []
     dify.behaviour.reply = "The cheapest leaves at 7:05."
     send(page, "Which one is cheapest?")
     expect(last_answer(page).get_by_test_id("chat-content")).to_have_text(
         "The cheapest leaves at 7:05.", timeout=30_000
     )
+    sources = last_answer(page).get_by_test_id("chat-sources")
+    sources.locator("summary").click()
+    expect(sources.get_by_test_id("chat-source-external")).to_have_text("holidays.md (Handbook)")
+    expect(sources.get_by_test_id("chat-source")).to_contain_text("25 days of paid holiday")
     assert dify.conversations[conversation] == ["Flights to Lisbon?", "Which one is cheapest?"]
     screenshot(page, "dify-chat")
 
