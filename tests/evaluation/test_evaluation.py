@@ -164,9 +164,11 @@ def test_a_succeeded_job_is_evaluated_base_vs_fine_tuned(
         for side in (row["base"], row["fine_tuned"]):
             assert not side["failed"] and 0.0 <= side["similarity"] <= 1.0
 
-    # the servers it started are stopped again
+    # the servers it started are stopped again (just after it is marked completed)
     for version_id in (evaluation["base_version_id"], evaluation["tuned_version_id"]):
-        version = wait_for(alice, version_id, lambda v: v["status"] != "stopping", timeout=60)
+        version = wait_for(
+            alice, version_id, lambda v: v["status"] not in ("serving", "stopping"), timeout=60
+        )
         assert version["status"] == "stopped", version
     run = alice.get(f"/api/batch-tests/runs/{evaluation['run_id']}").json()
     assert run["status"] == "completed" and run["progress"]["done"] == 6
