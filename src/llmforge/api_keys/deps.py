@@ -2,17 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Depends
 
 from llmforge.api_keys import service
 from llmforge.api_keys.models import ApiKey
 from llmforge.auth.deps import CurrentUser
+from llmforge.core.ids import RowId
 from llmforge.db import SessionDep
 
-KeyId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
-
-async def owned_key(key_id: KeyId, user: CurrentUser, session: SessionDep) -> ApiKey:
+async def owned_key(key_id: RowId, user: CurrentUser, session: SessionDep) -> ApiKey:
     return await service.owned_key(session, user, key_id)
 
 
