@@ -70,6 +70,22 @@ def test_production_without_secrets_exits_with_a_clear_message(tmp_path: Path) -
     assert "LLMFORGE_SECRET_KEY" in result.stderr and "LLMFORGE_ENCRYPTION_KEY" in result.stderr
 
 
+def test_several_workers_need_redis_and_a_qdrant_server(tmp_path: Path) -> None:
+    result = llmforge(tmp_path, "serve", "--workers", "2", LLMFORGE_QDRANT_URL="")
+    assert result.returncode == 2
+    assert "LLMFORGE_REDIS_URL" in result.stderr and "LLMFORGE_QDRANT_URL" in result.stderr
+    assert not (tmp_path / "llmforge.db").exists(), "it refused before migrating"
+    half = llmforge(tmp_path, "serve", "--workers", "2", LLMFORGE_REDIS_URL="redis://127.0.0.1:1")
+    assert half.returncode == 2
+    assert "LLMFORGE_REDIS_URL" not in half.stderr and "LLMFORGE_QDRANT_URL" in half.stderr
+
+
+def test_a_redis_url_of_another_scheme_is_a_configuration_error(tmp_path: Path) -> None:
+    result = llmforge(tmp_path, "migrate", LLMFORGE_REDIS_URL="http://127.0.0.1:6379")
+    assert result.returncode == 2
+    assert "redis://" in result.stderr
+
+
 def test_openapi_is_printed(tmp_path: Path) -> None:
     result = llmforge(tmp_path, "openapi")
     assert result.returncode == 0 and '"/api/auth/login"' in result.stdout

@@ -18,7 +18,9 @@ from llmforge.base_models.router import router as base_models_router
 from llmforge.batch.router import router as batch_router
 from llmforge.batch.runner import BatchRunner, RunnerServices
 from llmforge.chat.router import router as chat_router
+from llmforge.compare.registry import LocalLaneRegistry, RedisLaneRegistry
 from llmforge.compare.router import router as compare_router
+from llmforge.core import redis
 from llmforge.core.errors import ErrorResponse, error_response, install_error_handlers
 from llmforge.core.metrics import metrics_endpoint
 from llmforge.core.middleware import (
@@ -34,7 +36,7 @@ from llmforge.db import create_engine, create_session_factory
 from llmforge.dify.router import router as dify_router
 from llmforge.evaluation.driver import DriverServices, EvaluationDriver
 from llmforge.evaluation.router import router as evaluation_router
-from llmforge.gateway.ratelimit import InProcessRateLimiter
+from llmforge.gateway.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from llmforge.gateway.router import router as gateway_router
 from llmforge.knowledge.embedding import KnowledgeServices
 from llmforge.knowledge.ingestion import Ingestor
@@ -92,6 +94,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.llm_clients = ClientRegistry()
         app.state.usage_recorder = UsageRecorder(app.state.session_factory)
         app.state.usage_recorder.start()
+        if isinstance(app.state.compare_lanes, RedisLaneRegistry):
+            await app.state.compare_lanes.start()
         tokenizer = asyncio.create_task(tokens.warm_up(), name="tokenizer-warm-up")
         app.state.batch_runner = BatchRunner(
             RunnerServices(
@@ -151,6 +155,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await asyncio.gather(tokenizer, return_exceptions=True)
         await app.state.usage_recorder.stop()
         await app.state.llm_clients.aclose_all()
+        if app.state.redis is not None:
+            await app.state.compare_lanes.close()
+            await app.state.redis.aclose()
         await engine.dispose()
 
     app = FastAPI(
@@ -162,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.secret_box = SecretBox(settings.secrets["encryption_key"])
-    app.state.gateway_rate_limiter = InProcessRateLimiter()
+    _add_shared_state(app, settings)
     install_error_handlers(app)
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -179,6 +186,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _add_shared_state(app: FastAPI, settings: Settings) -> None:
+    """What the server processes of a deployment must agree on: in Redis when there is one."""
+    app.state.redis = redis.connect(settings)
+    if app.state.redis is None:
+        app.state.gateway_rate_limiter = InProcessRateLimiter()
+        app.state.compare_lanes = LocalLaneRegistry()
+    else:
+        app.state.gateway_rate_limiter = RedisRateLimiter(app.state.redis)
+        app.state.compare_lanes = RedisLaneRegistry(app.state.redis)
+
+
 def _add_operational_routes(app: FastAPI) -> None:
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
@@ -193,6 +211,14 @@ def _add_operational_routes(app: FastAPI) -> None:
             return error_response(
                 503, "database_unavailable", f"The database is not reachable: {type(exc).__name__}"
             )
-        return JSONResponse({"status": "ready", "database": "ok"})
+        if app.state.redis is None:
+            return JSONResponse({"status": "ready", "database": "ok"})
+        try:
+            await app.state.redis.ping()
+        except Exception as exc:
+            return error_response(
+                503, "redis_unavailable", f"Redis is not reachable: {type(exc).__name__}"
+            )
+        return JSONResponse({"status": "ready", "database": "ok", "redis": "ok"})
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

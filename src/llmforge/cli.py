@@ -39,6 +39,8 @@ def serve(
 ) -> None:
     """Apply migrations, make sure an admin exists, and serve the API and the web app."""
     settings = _settings()
+    if workers > 1 and not reload:
+        _require_shared_services(settings)
     configure_logging(settings.log_level)
     upgrade(settings)
     created = asyncio.run(ensure_first_admin(settings))
@@ -59,6 +61,25 @@ def serve(
         log_config=None,
         proxy_headers=True,
     )
+
+
+def _require_shared_services(settings: Settings) -> None:
+    """Worker processes share nothing in memory, and embedded Qdrant admits one process."""
+    missing = [
+        f"LLMFORGE_{name.upper()} ({why})"
+        for name, why in (
+            ("redis_url", "rate limits and comparison stops across workers"),
+            ("qdrant_url", "a Qdrant server: the embedded store opens in one process only"),
+        )
+        if not getattr(settings, name)
+    ]
+    if missing:
+        typer.secho(
+            "Configuration error: --workers above 1 needs " + " and ".join(missing) + ".",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
 
 
 def _announce_admin(email: str, generated_password: str | None) -> None:

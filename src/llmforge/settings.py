@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     knowledge_max_document_bytes: Annotated[int, Field(gt=0)] = 8 * 1024 * 1024
     knowledge_embed_batch_size: Annotated[int, Field(ge=1, le=2048)] = 32
     knowledge_max_concurrent_ingestions: Annotated[int, Field(ge=1)] = 2
+    # Shared by every server process of a deployment (redis://, rediss:// or unix://): API-key
+    # rate limits, comparison stops and training-job wake-ups. Empty = one process, in memory.
+    redis_url: str = ""
 
     @field_validator("cors_origins", "outbound_allow", mode="before")
     @classmethod
@@ -103,6 +106,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: str) -> str:
+        if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("use a redis://, rediss:// or unix:// URL")
+        return url
 
     @field_validator("cors_origins")
     @classmethod

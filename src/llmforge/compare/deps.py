@@ -7,7 +7,7 @@ from fastapi import Depends, Path, Request
 from llmforge.auth.deps import CurrentUser
 from llmforge.compare import service
 from llmforge.compare.models import CompareLane, CompareRun
-from llmforge.compare.registry import LaneRegistry, LocalLaneRegistry
+from llmforge.compare.registry import LaneRegistry
 from llmforge.db import SessionDep
 
 RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -30,10 +30,7 @@ OwnedLane = Annotated[CompareLane, Depends(owned_lane)]
 
 
 def lane_registry(request: Request) -> LaneRegistry:
-    """One per application, made on first use."""
-    registry: LaneRegistry | None = getattr(request.app.state, "compare_lanes", None)
-    if registry is None:
-        registry = request.app.state.compare_lanes = LocalLaneRegistry()
+    registry: LaneRegistry = request.app.state.compare_lanes
     return registry
 
 

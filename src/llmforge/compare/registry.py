@@ -1,13 +1,22 @@
 """Which lanes are streaming in this process, so that a stop request can end one of them.
 
 The routes see only `LaneRegistry`; the in-process implementation below cancels the lane's
-cancel scope. A multi-process deployment swaps in one that also relays stops over Redis."""
+cancel scope, and with `LLMFORGE_REDIS_URL` stops are relayed to every server process."""
 
+import asyncio
+import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
 import anyio
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("llmforge.compare")
+RECONNECT_SECONDS = 1.0
 
 
 class LaneRegistry(Protocol):
@@ -45,3 +54,52 @@ class LocalLaneRegistry:
 
     def running(self, run_id: int) -> set[int]:
         return set(self._runs.get(run_id, {}))
+
+
+STOP_CHANNEL = "llmforge:compare:stop"
+
+
+class RedisLaneRegistry:
+    """A lane streams in whichever server process took its request, and a stop may reach any
+    other: every stop is published over Redis and each process cancels the lanes it streams."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._local = LocalLaneRegistry()
+        self._listener: asyncio.Task[None] | None = None
+
+    def track(self, run_id: int, lane_id: int, scope: anyio.CancelScope) -> None:
+        self._local.track(run_id, lane_id, scope)
+
+    def forget(self, run_id: int, lane_id: int) -> None:
+        self._local.forget(run_id, lane_id)
+
+    async def stop(self, run_id: int, lane_ids: Iterable[int] | None = None) -> set[int]:
+        """Publish the stop to every process; return the lanes stopped in this one."""
+        wanted = None if lane_ids is None else sorted(lane_ids)
+        await self._redis.publish(STOP_CHANNEL, json.dumps({"run_id": run_id, "lanes": wanted}))
+        return await self._local.stop(run_id, wanted)
+
+    async def start(self) -> None:
+        """Subscribe before returning, so that no stop published after start-up is missed."""
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(STOP_CHANNEL)
+        self._listener = asyncio.create_task(self._listen(pubsub), name="compare-stop-listener")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        try:
+            while True:
+                try:
+                    async for message in pubsub.listen():
+                        stop = json.loads(message["data"])
+                        await self._local.stop(stop["run_id"], stop["lanes"])
+                except RedisError:  # the client reconnects and resubscribes on the next read
+                    logger.warning("compare stops: Redis unreachable, retrying", exc_info=True)
+                    await asyncio.sleep(RECONNECT_SECONDS)
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped

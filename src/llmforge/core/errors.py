@@ -89,6 +89,11 @@ class TooManyRequests(DomainError):
         )
 
 
+class ServiceUnavailable(DomainError):
+    status_code = 503
+    code = "service_unavailable"
+
+
 HTTP_STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",

@@ -5,11 +5,18 @@ and the owner's monthly budget. One short read-only session; nothing is held dur
 import math
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llmforge.api_keys import service as keys
 from llmforge.api_keys.models import ApiKey
-from llmforge.core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from llmforge.core.errors import (
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 from llmforge.core.security import SecretBox
 from llmforge.db import utcnow
 from llmforge.dify import service as dify
@@ -83,7 +90,14 @@ async def _authenticate(session: AsyncSession, secret: str | None) -> Caller:
 async def _within_rate(limiter: RateLimiter, key: ApiKey) -> None:
     if key.rate_limit_per_minute is None:
         return
-    wait = await limiter.acquire(f"api-key:{key.id}", key.rate_limit_per_minute)
+    try:
+        wait = await limiter.acquire(f"api-key:{key.id}", key.rate_limit_per_minute)
+    except RedisError as exc:  # a limit that cannot be counted is not waived
+        raise ServiceUnavailable(
+            "The rate limiter is unreachable, so requests with a rate-limited key are refused "
+            "for now. Please try again shortly.",
+            code="rate_limiter_unavailable",
+        ) from exc
     if wait is not None:
         raise TooManyRequests(
             f"Rate limit reached for this API key: {key.rate_limit_per_minute} requests "

@@ -1,0 +1,15 @@
+"""The Redis that the server processes of one deployment share (`LLMFORGE_REDIS_URL`).
+
+Without it everything that Redis would share lives in the memory of the one process, which is
+the embedded default; `llmforge serve --workers N` with N > 1 requires it."""
+
+from redis.asyncio import Redis
+
+from llmforge.settings import Settings
+
+
+def connect(settings: Settings) -> Redis | None:
+    """A client with its own connection pool (connections open on first use), or None."""
+    if not settings.redis_url:
+        return None
+    return Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=30)
