@@ -56,6 +56,10 @@ class PostgresCluster:
             postgres = pwd.getpwnam("postgres")
             os.chown(self.root, postgres.pw_uid, postgres.pw_gid)
         self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self.start_server()
+
+    def start_server(self) -> None:
+        """Start the server on the cluster's data (again, after `stop_server`), same port."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
@@ -78,6 +82,15 @@ class PostgresCluster:
                     return
             time.sleep(0.2)
         raise RuntimeError(f"PostgreSQL did not start; see {self.root / 'log'}")
+
+    def stop_server(self) -> None:
+        """Shut the server down as an administrator's restart does (`-m fast`: sessions are
+        ended, transactions rolled back), keeping the data for `start_server`."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def restart(self) -> None:
+        self.stop_server()
+        self.start_server()
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)

@@ -1,6 +1,7 @@
 """Async database access: engine, the request-scoped session that owns the transaction, Base."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,6 +19,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from llmforge.core.errors import DatabaseUnavailable
+
+logger = logging.getLogger("llmforge.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,12 +76,25 @@ def _configure_sqlite(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def _connect_or_unavailable(dialect: Dialect, _: Any, cargs: Any, cparams: Any) -> Any:
+    """A failure to connect (the server is down, restarting or refusing) is raised as the
+    database being unavailable, a 503, instead of the driver's bare error (a 500)."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except Exception as exc:
+        logger.warning("cannot connect to the database: %r", exc)
+        raise DatabaseUnavailable from exc
+
+
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # pre-ping: a pooled connection the server dropped (it restarted) is replaced, not used
+    engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

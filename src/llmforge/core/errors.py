@@ -94,6 +94,16 @@ class ServiceUnavailable(DomainError):
     code = "service_unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached (down, restarting, refusing connections): the client
+    may retry; the server recovers by itself once the database is back."""
+
+    code = "database_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The database is not reachable right now; try again in a moment.")
+
+
 HTTP_STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -164,11 +174,17 @@ def _out_of_range(exc: Exception) -> bool:
 
 async def handle_database_error(request: Request, exc: Exception) -> JSONResponse:
     """Ids and numbers in request bodies are checked by the database's own range: one past it
-    is the client's mistake (422, the transaction rolled back), anything else the server's."""
+    is the client's mistake (422, the transaction rolled back); a connection the database
+    dropped mid-request (it restarted) is a 503 to retry; anything else the server's fault."""
     if _out_of_range(exc):
         return error_response(
             422, "number_out_of_range", "A number in the request is too large to be stored."
         )
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        logger.warning(
+            "database connection lost on %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return await handle_domain_error(request, DatabaseUnavailable())
     return await handle_unexpected_error(request, exc)
 
 
