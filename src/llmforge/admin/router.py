@@ -1,15 +1,14 @@
-from fastapi import APIRouter
-
 from llmforge.admin import dashboard, service
 from llmforge.admin.schemas import AppSettingsRead, AppSettingsUpdate, Dashboard
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.core.timerange import Since, Until, window
 from llmforge.db import SessionDep, utcnow
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = CapabilityRouter(prefix="/api/admin", tags=["admin"])
 
 
 @router.get("/settings")

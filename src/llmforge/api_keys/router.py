@@ -1,4 +1,4 @@
-from fastapi import APIRouter, status
+from fastapi import status
 
 from llmforge.api_keys import service
 from llmforge.api_keys.deps import OwnedKey
@@ -7,11 +7,12 @@ from llmforge.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead, G
 from llmforge.audit import service as audit
 from llmforge.auth.deps import CurrentUser
 from llmforge.core.client import ClientDep, ClientInfo
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.gateway.catalog import catalog
 from llmforge.users.models import User
 
-router = APIRouter(prefix="/api/api-keys", tags=["api-keys"])
+router = CapabilityRouter(prefix="/api/api-keys", tags=["api-keys"])
 
 
 async def _audit(

@@ -1,14 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from llmforge.audit import service
 from llmforge.audit.schemas import AuditEntryRead, AuditFilter
 from llmforge.auth.deps import AdminUser
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 
-router = APIRouter(prefix="/api/audit", tags=["audit"])
+router = CapabilityRouter(prefix="/api/audit", tags=["audit"])
 
 
 @router.get("")

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Response, status
+from fastapi import Cookie, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import ValidationError
 
@@ -22,11 +22,12 @@ from llmforge.auth.schemas import (
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SessionFactoryDep, SettingsDep
 from llmforge.core.errors import InvalidInput, NotFound
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.settings import Settings
 from llmforge.users.schemas import UserRead
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = CapabilityRouter(prefix="/api/auth", tags=["auth"])
 
 REFRESH_COOKIE = "llmforge_refresh"
 REFRESH_PATH = "/api/auth/refresh"

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import Depends, Path, status
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser, CurrentUser
@@ -15,9 +15,10 @@ from llmforge.base_models.schemas import (
 from llmforge.base_models.templates import known_templates
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 
-router = APIRouter(prefix="/api/training/base-models", tags=["base-models"])
+router = CapabilityRouter(prefix="/api/training/base-models", tags=["base-models"])
 BaseModelId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

@@ -2,7 +2,7 @@ import asyncio
 from pathlib import PurePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, Request, status
+from fastapi import BackgroundTasks, Query, Request, status
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -25,9 +25,10 @@ from llmforge.batch.schemas import (
 from llmforge.core.deps import SettingsDep, UsageRecorderDep
 from llmforge.core.errors import InvalidInput, describe_validation_errors
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 
-router = APIRouter(prefix="/api/batch-tests", tags=["batch-tests"])
+router = CapabilityRouter(prefix="/api/batch-tests", tags=["batch-tests"])
 
 CREATE_SET_BODY: dict[str, Any] = {
     "requestBody": {

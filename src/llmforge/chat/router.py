@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
@@ -28,11 +28,12 @@ from llmforge.core.deps import (
 )
 from llmforge.core.errors import InvalidInput
 from llmforge.core.ids import RowId
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.knowledge.deps import KnowledgeServicesDep, StoreDep
 from llmforge.knowledge.grounding import Knowledge
 
-router = APIRouter(prefix="/api/chat", tags=["chat"])
+router = CapabilityRouter(prefix="/api/chat", tags=["chat"])
 
 
 async def turn_services(

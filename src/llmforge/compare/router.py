@@ -1,4 +1,4 @@
-from fastapi import APIRouter, status
+from fastapi import status
 from sse_starlette import EventSourceResponse
 
 from llmforge.auth.deps import CurrentUser
@@ -10,10 +10,11 @@ from llmforge.compare.models import LaneStatus
 from llmforge.compare.schemas import CompareCreate, CompareRunRead, CompareRunSummary, Vote
 from llmforge.core.errors import Conflict
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.dify.chat import lane_apps
 
-router = APIRouter(prefix="/api/compare", tags=["compare"])
+router = CapabilityRouter(prefix="/api/compare", tags=["compare"])
 
 
 @router.post("", responses=STREAM_RESPONSE)

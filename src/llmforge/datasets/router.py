@@ -2,7 +2,7 @@ from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query, Request, status
+from fastapi import Query, Request, status
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import CurrentUser
@@ -10,6 +10,7 @@ from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep
 from llmforge.core.errors import InvalidInput, PayloadTooLarge
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.datasets import build, service, storage
 from llmforge.datasets.deps import VisibleDataset
 from llmforge.datasets.models import Dataset
@@ -25,7 +26,7 @@ from llmforge.db import SessionDep
 
 UPLOAD_PATH = "/api/datasets"
 """Exempt from the app's body size limit: the upload streams to disk under its own."""
-router = APIRouter(prefix=UPLOAD_PATH, tags=["datasets"])
+router = CapabilityRouter(prefix=UPLOAD_PATH, tags=["datasets"])
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {

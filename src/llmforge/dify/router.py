@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import Path, status
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import CurrentUser
@@ -10,6 +10,7 @@ from llmforge.core.client import ClientDep
 from llmforge.core.deps import LLMClientsDep, SecretBoxDep, SettingsDep
 from llmforge.core.errors import NotFound
 from llmforge.core.outbound import check_outbound_url
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.dify import chat, service
 from llmforge.dify.models import DifyChatSession
@@ -22,7 +23,7 @@ from llmforge.dify.schemas import (
 )
 from llmforge.providers.schemas import ConnectionTestResult
 
-router = APIRouter(prefix="/api/dify-apps", tags=["dify"])
+router = CapabilityRouter(prefix="/api/dify-apps", tags=["dify"])
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ChatId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

@@ -1,15 +1,16 @@
-from fastapi import APIRouter, status
+from fastapi import status
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import CurrentUser
 from llmforge.core.client import ClientDep
 from llmforge.core.errors import NotFound
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.evaluation import service
 from llmforge.evaluation.schemas import EvaluationRead
 from llmforge.training.deps import OwnedJob
 
-router = APIRouter(prefix="/api/training/jobs", tags=["training"])
+router = CapabilityRouter(prefix="/api/training/jobs", tags=["training"])
 
 
 @router.get("/{job_id}/evaluation")

@@ -4,11 +4,12 @@ platform API key; errors come in OpenAI's shape (see errors.py)."""
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from llmforge.core.errors import NotFound
+from llmforge.core.routing import CapabilityRouter
 from llmforge.gateway import access
 from llmforge.gateway.access import Caller, GatewayServices
 from llmforge.gateway.chat import chat_request, check_supported, complete, open_stream
@@ -16,7 +17,7 @@ from llmforge.gateway.embeddings import check_embeddable, embed, inputs_of
 from llmforge.gateway.errors import OPENAI_ERROR_RESPONSES, OpenAIRoute
 from llmforge.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
 
-router = APIRouter(
+router = CapabilityRouter(
     prefix="/v1", tags=["gateway"], route_class=OpenAIRoute, responses=OPENAI_ERROR_RESPONSES
 )
 bearer = HTTPBearer(

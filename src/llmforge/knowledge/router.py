@@ -1,7 +1,7 @@
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request, status
+from fastapi import BackgroundTasks, Path, Request, status
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile
 
@@ -9,6 +9,7 @@ from llmforge.auth.deps import CurrentUser
 from llmforge.core.deps import SettingsDep
 from llmforge.core.errors import InvalidInput
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.knowledge import service
 from llmforge.knowledge.deps import (
@@ -30,7 +31,7 @@ from llmforge.knowledge.schemas import (
 )
 from llmforge.knowledge.store import collection_name
 
-router = APIRouter(prefix="/api/knowledge-bases", tags=["knowledge-bases"])
+router = CapabilityRouter(prefix="/api/knowledge-bases", tags=["knowledge-bases"])
 
 DocumentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 MAX_CHUNKS_SHOWN = 1000

@@ -1,13 +1,14 @@
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import Path, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import CurrentUser
 from llmforge.core.client import ClientDep, ClientInfo
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.prompts import rendering, service
 from llmforge.prompts.deps import EditableTemplate, VisibleTemplate
@@ -25,7 +26,7 @@ from llmforge.prompts.schemas import (
 from llmforge.prompts.service import Scope
 from llmforge.users.models import User
 
-router = APIRouter(prefix="/api/prompts", tags=["prompts"])
+router = CapabilityRouter(prefix="/api/prompts", tags=["prompts"])
 Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 

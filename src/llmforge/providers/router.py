@@ -1,6 +1,6 @@
 from typing import TypeVar
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser, CurrentUser
@@ -8,6 +8,7 @@ from llmforge.core.client import ClientDep
 from llmforge.core.deps import LLMClientsDep, SecretBoxDep, SettingsDep
 from llmforge.core.ids import RowId
 from llmforge.core.outbound import check_outbound_url
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.llm.presets import PRESETS, Preset
 from llmforge.providers import service
@@ -25,7 +26,7 @@ from llmforge.providers.schemas import (
     RefreshSummary,
 )
 
-router = APIRouter(tags=["providers"])
+router = CapabilityRouter(prefix="/api", tags=["providers"])
 ReadT = TypeVar("ReadT", bound=ModelRead)
 
 
@@ -57,17 +58,17 @@ def model_read(schema: type[ReadT], model: Model, provider: Provider) -> ReadT:
     )
 
 
-@router.get("/api/providers/presets")
+@router.get("/providers/presets")
 async def list_presets(_: AdminUser) -> list[Preset]:
     return list(PRESETS)
 
 
-@router.get("/api/providers")
+@router.get("/providers")
 async def list_providers(_: AdminUser, session: SessionDep) -> list[ProviderRead]:
     return [provider_read(p, count) for p, count in await service.list_providers(session)]
 
 
-@router.post("/api/providers", status_code=status.HTTP_201_CREATED)
+@router.post("/providers", status_code=status.HTTP_201_CREATED)
 async def create_provider(
     data: ProviderCreate,
     admin: AdminUser,
@@ -96,13 +97,13 @@ async def create_provider(
     return provider_read(provider, 0)
 
 
-@router.get("/api/providers/{provider_id}")
+@router.get("/providers/{provider_id}")
 async def get_provider(provider_id: RowId, _: AdminUser, session: SessionDep) -> ProviderRead:
     provider = await service.get_provider(session, provider_id)
     return provider_read(provider, await service.model_count(session, provider))
 
 
-@router.patch("/api/providers/{provider_id}")
+@router.patch("/providers/{provider_id}")
 async def update_provider(
     provider_id: RowId,
     changes: ProviderUpdate,
@@ -131,7 +132,7 @@ async def update_provider(
     return provider_read(provider, await service.model_count(session, provider))
 
 
-@router.delete("/api/providers/{provider_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/providers/{provider_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_provider(
     provider_id: RowId,
     admin: AdminUser,
@@ -154,7 +155,7 @@ async def delete_provider(
     )
 
 
-@router.post("/api/providers/{provider_id}/refresh-models")
+@router.post("/providers/{provider_id}/refresh-models")
 async def refresh_models(
     provider_id: RowId,
     admin: AdminUser,
@@ -181,7 +182,7 @@ async def refresh_models(
     return summary
 
 
-@router.post("/api/providers/{provider_id}/test")
+@router.post("/providers/{provider_id}/test")
 async def test_connection(
     provider_id: RowId,
     body: ConnectionTestRequest,
@@ -198,7 +199,7 @@ async def test_connection(
     )
 
 
-@router.get("/api/providers/{provider_id}/models")
+@router.get("/providers/{provider_id}/models")
 async def list_provider_models(
     provider_id: RowId, _: AdminUser, session: SessionDep
 ) -> list[ModelAdminRead]:
@@ -207,7 +208,7 @@ async def list_provider_models(
     return [model_read(ModelAdminRead, model, provider) for model in models]
 
 
-@router.post("/api/providers/{provider_id}/models", status_code=status.HTTP_201_CREATED)
+@router.post("/providers/{provider_id}/models", status_code=status.HTTP_201_CREATED)
 async def add_model(
     provider_id: RowId, data: ModelCreate, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> ModelAdminRead:
@@ -225,13 +226,13 @@ async def add_model(
     return model_read(ModelAdminRead, model, provider)
 
 
-@router.get("/api/models")
+@router.get("/models")
 async def list_visible_models(user: CurrentUser, session: SessionDep) -> list[ModelRead]:
     """The models the caller may use."""
     return [model_read(ModelRead, m, p) for m, p in await service.visible_models(session, user)]
 
 
-@router.patch("/api/models/{model_id}")
+@router.patch("/models/{model_id}")
 async def update_model(
     model_id: RowId, changes: ModelUpdate, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> ModelAdminRead:
@@ -250,7 +251,7 @@ async def update_model(
     return model_read(ModelAdminRead, model, provider)
 
 
-@router.delete("/api/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/models/{model_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_model(
     model_id: RowId, admin: AdminUser, session: SessionDep, client: ClientDep
 ) -> None:

@@ -1,10 +1,11 @@
-from fastapi import APIRouter, BackgroundTasks, status
+from fastapi import BackgroundTasks, status
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser, CurrentUser
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.serving import service
 from llmforge.serving.deps import OwnedVersion, SupervisorDep
@@ -12,7 +13,7 @@ from llmforge.serving.models import ModelVersion
 from llmforge.serving.schemas import VersionCreate, VersionRead
 from llmforge.users.models import User
 
-router = APIRouter(prefix="/api/model-versions", tags=["model-versions"])
+router = CapabilityRouter(prefix="/api/model-versions", tags=["model-versions"])
 
 
 async def _audit(

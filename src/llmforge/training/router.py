@@ -2,7 +2,7 @@ import asyncio
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Query, status
+from fastapi import BackgroundTasks, Query, status
 from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from llmforge.auth.deps import CurrentUser
 from llmforge.core.client import ClientDep, ClientInfo
 from llmforge.core.deps import SecretBoxDep, SessionFactoryDep, SettingsDep
 from llmforge.core.pagination import Page, PageParamsDep, paginate
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.training import report as reports
 from llmforge.training import service, workspace
@@ -36,7 +37,7 @@ from llmforge.training.schemas import (
 )
 from llmforge.users.models import User
 
-router = APIRouter(prefix="/api/training", tags=["training"])
+router = CapabilityRouter(prefix="/api/training", tags=["training"])
 SSE_PING_SECONDS = 15
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 

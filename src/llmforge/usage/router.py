@@ -1,6 +1,6 @@
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import status
 from sqlalchemy import select
 
 from llmforge.audit import service as audit
@@ -8,6 +8,7 @@ from llmforge.auth.deps import AdminUser, CurrentUser
 from llmforge.core.client import ClientDep
 from llmforge.core.deps import SettingsDep, UsageRecorderDep
 from llmforge.core.ids import RowId
+from llmforge.core.routing import CapabilityRouter
 from llmforge.core.timerange import Since, Until, window
 from llmforge.db import SessionDep
 from llmforge.usage import quotas, service
@@ -16,7 +17,7 @@ from llmforge.usage.schemas import BudgetRead, MyUsage, QuotaRead, QuotaUpdate
 from llmforge.users import service as users
 from llmforge.users.models import User
 
-router = APIRouter(prefix="/api/usage", tags=["usage"])
+router = CapabilityRouter(prefix="/api/usage", tags=["usage"])
 
 
 @router.get("/me")

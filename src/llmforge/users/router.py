@@ -1,18 +1,19 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from llmforge.audit import service as audit
 from llmforge.auth.deps import AdminUser
 from llmforge.core.client import ClientDep
 from llmforge.core.ids import RowId
 from llmforge.core.pagination import Page, PageParamsDep
+from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
 from llmforge.users import service
 from llmforge.users.models import Role
 from llmforge.users.schemas import PasswordReset, UserCreate, UserRead, UserUpdate
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = CapabilityRouter(prefix="/api/users", tags=["users"])
 
 
 @router.get("")
