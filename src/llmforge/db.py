@@ -2,15 +2,17 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,6 +25,7 @@ from sqlalchemy.types import TypeDecorator
 from llmforge.core.errors import DatabaseUnavailable
 
 logger = logging.getLogger("llmforge.db")
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,6 +87,31 @@ def _connect_or_unavailable(dialect: Dialect, _: Any, cargs: Any, cparams: Any) 
     except Exception as exc:
         logger.warning("cannot connect to the database: %r", exc)
         raise DatabaseUnavailable from exc
+
+
+def unreachable(exc: BaseException) -> bool:
+    """The database could not be reached, or dropped the connection mid-transaction."""
+    return isinstance(exc, DatabaseUnavailable) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+async def retry_while_unreachable(work: Callable[[], Awaitable[T]], *, within: float) -> T:
+    """`work()`, again while the database is unreachable (a PostgreSQL restart takes a
+    moment), for up to `within` seconds, then DatabaseUnavailable. `work` opens its own
+    transaction each time."""
+    deadline, delay = time.monotonic() + within, 0.05
+    while True:
+        try:
+            return await work()
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseUnavailable from exc
+            logger.warning("database unreachable; trying again in %.2f s: %r", delay, exc)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 1.0)
 
 
 def create_engine(url: str) -> AsyncEngine:

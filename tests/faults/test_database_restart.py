@@ -3,8 +3,9 @@
 pooled connections are replaced, a stream in flight saves its answer)."""
 
 import asyncio
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import openai
 import pytest
 
 from llmforge.app import create_app
+from llmforge.chat import streaming
 from llmforge.migrate import upgrade
 from llmforge.settings import Settings
 from llmforge.users.models import Role
@@ -21,7 +23,7 @@ from tests.chat_fixtures import register_model
 from tests.conftest import USER_PASSWORD, LiveServer, login, start_server
 from tests.fakes.openai import FakeOpenAI
 from tests.pg import PostgresCluster, start_cluster
-from tests.sse import by_name, iter_events
+from tests.sse import Event, by_name, iter_events
 
 WAITING_FOR_A_LOCK = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
 PROMPT = {"name": "greeting", "body": "Hello {{name}}", "variables": [{"name": "name"}]}
@@ -176,3 +178,65 @@ def test_a_stream_in_flight_across_a_restart_saves_its_answer(
         ("user", "complete"),
         ("assistant", "complete"),
     ]
+
+
+def _stream_across_an_outage(
+    alice: httpx.Client,
+    cluster: PostgresCluster,
+    chat_id: int,
+    read_while_down: Callable[[Iterator[Event]], list[Event]],
+) -> list[Event]:
+    """Send a message; once its answer streams, stop PostgreSQL, `read_while_down(events)`,
+    start it again; return the events after the first piece of the answer."""
+    with alice.stream(
+        "POST", f"/api/chat/sessions/{chat_id}/messages", json={"content": "Go"}
+    ) as response:
+        events = iter_events(response)
+        next(event for event in events if event.name == "content")
+        cluster.stop_server()
+        try:
+            while_down = read_while_down(events)
+        finally:
+            cluster.start_server()
+        return while_down + list(events)
+
+
+def test_an_answer_that_ends_while_postgres_is_down_is_saved_once_it_is_back(
+    cluster: PostgresCluster,
+    alice: httpx.Client,
+    chat_model: int,
+    fake: FakeOpenAI,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="llmforge.db")
+    chat_id = alice.post("/api/chat/sessions", json={"model_id": chat_model}).json()["id"]
+    fake.behaviour.reply, fake.behaviour.token_delay = "word " * 6, 0.02
+
+    def until_a_save_failed(_: Iterator[Event]) -> list[Event]:
+        deadline = time.monotonic() + 10
+        while "database unreachable; trying again" not in caplog.text:
+            assert time.monotonic() < deadline, "no save was tried while it was down"
+            time.sleep(0.02)
+        return []
+
+    rest = _stream_across_an_outage(alice, cluster, chat_id, until_a_save_failed)
+    saved = by_name(rest, "done")[0]["message"]
+    assert saved["status"] == "complete" and saved["content"] == fake.behaviour.reply
+    answer = alice.get(f"/api/chat/sessions/{chat_id}").json()["messages"][-1]
+    assert (answer["status"], answer["content"]) == ("complete", fake.behaviour.reply)
+
+
+def test_an_answer_that_cannot_be_saved_ends_with_a_clear_error(
+    cluster: PostgresCluster,
+    alice: httpx.Client,
+    chat_model: int,
+    fake: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(streaming, "ANSWER_SAVE_WINDOW_SECONDS", 0.2)
+    chat_id = alice.post("/api/chat/sessions", json={"model_id": chat_model}).json()["id"]
+    fake.behaviour.reply, fake.behaviour.token_delay = "word " * 6, 0.02
+    rest = _stream_across_an_outage(alice, cluster, chat_id, list)  # to its end while down
+    assert [event.name for event in rest][-1] == "error"
+    assert rest[-1].data["code"] == "database_unavailable" and rest[-1].data["message"]
+    assert not by_name(rest, "done")

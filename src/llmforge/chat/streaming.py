@@ -20,9 +20,9 @@ from llmforge.chat.context import fit_context
 from llmforge.chat.models import ChatMessage, ChatSession, MessageRole, MessageStatus
 from llmforge.chat.schemas import MessageRead
 from llmforge.chat.service import MessageTree, session_messages, title_from, touch
-from llmforge.core.errors import InvalidInput, NotFound
+from llmforge.core.errors import DatabaseUnavailable, InvalidInput, NotFound
 from llmforge.core.security import SecretBox
-from llmforge.db import one_writer, write_transaction
+from llmforge.db import one_writer, retry_while_unreachable, write_transaction
 from llmforge.dify.chat import chat_target
 from llmforge.knowledge.grounding import Grounding, Knowledge, ground
 from llmforge.llm import (
@@ -33,6 +33,7 @@ from llmforge.llm import (
     Citations,
     ClientRegistry,
     LLMClient,
+    Usage,
 )
 from llmforge.llm.tokens import estimate_usage
 from llmforge.providers.models import Model, Provider
@@ -43,6 +44,9 @@ from llmforge.usage.models import UsageSource
 from llmforge.usage.quotas import ensure_within_budget
 from llmforge.usage.recorder import UsageRecorder
 from llmforge.users.models import User
+
+ANSWER_SAVE_WINDOW_SECONDS = 30.0
+"""How long saving an answer waits for a database that is restarting."""
 
 
 @dataclass
@@ -207,13 +211,7 @@ def _request(
 async def _save(
     services: TurnServices, turn: Turn, answer: Answer, status: MessageStatus
 ) -> MessageRead:
-    content = answer.text
-    usage = answer.usage or await estimate_usage(turn.request.messages, content)
-    finish_reason = (
-        "cancelled"
-        if status is MessageStatus.interrupted
-        else (answer.finish.reason if answer.finish else None)
-    )
+    usage = answer.usage or await estimate_usage(turn.request.messages, answer.text)
     timings = answer.timings()
     services.recorder.record(
         usage_entry(
@@ -226,9 +224,28 @@ async def _save(
             status=status.value,
         )
     )
+    return await retry_while_unreachable(
+        lambda: _write(services, turn, answer, status, usage, timings),
+        within=ANSWER_SAVE_WINDOW_SECONDS,
+    )
+
+
+async def _write(
+    services: TurnServices,
+    turn: Turn,
+    answer: Answer,
+    status: MessageStatus,
+    usage: Usage,
+    timings: dict[str, float | None],
+) -> MessageRead:
+    finish_reason = (
+        "cancelled"
+        if status is MessageStatus.interrupted
+        else (answer.finish.reason if answer.finish else None)
+    )
     async with write_transaction(services.factory) as session:
         message = await session.get_one(ChatMessage, turn.answer_id)
-        message.content = content
+        message.content = answer.text
         message.reasoning = answer.reasoning_text
         if answer.citations is not None:  # what a Dify app answered from
             message.sources = answer.citations
@@ -287,5 +304,9 @@ async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[Serve
             with anyio.CancelScope(shield=True):
                 await _save(services, turn, answer, MessageStatus.interrupted)
     status = MessageStatus.error if answer.failed else MessageStatus.complete
-    saved = await _save(services, turn, answer, status)
+    try:
+        saved = await _save(services, turn, answer, status)
+    except DatabaseUnavailable as exc:  # it stayed away: the answer is lost, the client told
+        yield sse_event("error", {"code": exc.code, "message": exc.message})
+        return
     yield sse_event("done", {"message": saved.model_dump(mode="json")})
