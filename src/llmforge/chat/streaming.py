@@ -3,7 +3,8 @@
 `start_turn` validates and stores the user's message and an answer placeholder in the
 request's transaction; `stream_turn` then relays the model's events as SSE and saves the
 answer in a transaction of its own: complete, with an error, or interrupted when the client
-went away (the upstream request is closed at once).
+went away (the upstream request is closed at once). A save that finds the database
+restarting is tried again until it is back (up to ANSWER_SAVE_WINDOW_SECONDS).
 """
 
 from collections.abc import AsyncIterator
