@@ -42,7 +42,7 @@ from tests.llamafactory_env import (  # noqa: E402
     tiny_model_path,
 )
 
-from bench.stream_overhead import ADMIN, start_llmforge, wait_ready  # noqa: E402
+from bench.harness import ADMIN, start_llmforge, wait_ready  # noqa: E402
 
 
 def alpaca(count: int) -> bytes:
@@ -179,7 +179,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         os.environ["LLMFORGE_MODEL_ROOTS"] = json.dumps([str(lf_home() / "models")])
         os.environ["LLMFORGE_LLAMAFACTORY_CLI"] = str(llamafactory_cli())
-        server, base = start_llmforge(data_dir, "")
+        server, base = start_llmforge(data_dir, {})
         try:
             wait_ready(f"{base}/readyz")
             with httpx.Client(base_url=base, timeout=120) as http:
