@@ -34,7 +34,7 @@ class DifyApp(Timestamped, Base):
     api_key_hint: Mapped[str] = mapped_column(String(32))
     input_variable: Mapped[str] = mapped_column(String(64), default="query")
     """Completion and workflow apps: the input that receives the user's text."""
-    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     last_test: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -37,7 +37,7 @@ class KnowledgeBase(Timestamped, Base):
     chunk_overlap: Mapped[int] = mapped_column(Integer)
     top_k: Mapped[int] = mapped_column(Integer)
     score_threshold: Mapped[float] = mapped_column(Float)
-    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
 
 class DocumentStatus(StrEnum):

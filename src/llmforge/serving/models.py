@@ -43,7 +43,7 @@ class ModelVersion(Timestamped, Base):
     job_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
     """The training job that produced it (no foreign key: versions may outlive jobs)."""
     status: Mapped[ServeStatus] = mapped_column(
-        Enum(ServeStatus, native_enum=False, length=16), default=ServeStatus.stopped
+        Enum(ServeStatus, native_enum=False, length=16), default=ServeStatus.stopped, index=True
     )
     port: Mapped[int | None] = mapped_column(Integer, default=None)
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -58,7 +58,7 @@ class ModelVersion(Timestamped, Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     served_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     export_status: Mapped[ExportStatus] = mapped_column(
-        Enum(ExportStatus, native_enum=False, length=16), default=ExportStatus.none
+        Enum(ExportStatus, native_enum=False, length=16), default=ExportStatus.none, index=True
     )
     export_dir: Mapped[str | None] = mapped_column(String(1000), default=None)
     export_error: Mapped[str | None] = mapped_column(Text, default=None)
