@@ -88,7 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.resolved_database_url)
+        engine = create_engine(
+            settings.resolved_database_url, settings.database_pool_timeout_seconds
+        )
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         app.state.llm_clients = ClientRegistry()

@@ -114,13 +114,16 @@ async def retry_while_unreachable(work: Callable[[], Awaitable[T]], *, within: f
         delay = min(delay * 2, 1.0)
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, pool_timeout: float = 30.0) -> AsyncEngine:
+    """`pool_timeout`: how long a request waits for a free connection (then 503 server_busy)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, pool_timeout=pool_timeout)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     # pre-ping: a pooled connection the server dropped (it restarted) is replaced, not used
-    engine = create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=pool_timeout
+    )
     event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
     return engine
 

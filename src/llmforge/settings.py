@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: Annotated[int, Field(gt=0)] = 20
     login_window_minutes: Annotated[int, Field(gt=0)] = 15
     max_request_body_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
+    # How long a request waits for a free database connection before 503 server_busy.
+    database_pool_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     # Dataset uploads stream to disk under their own limit (413 over it).
     dataset_max_bytes: Annotated[int, Field(gt=0)] = 200 * 1024 * 1024
     log_level: str = "INFO"

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("llmforge.errors")
@@ -104,6 +105,19 @@ class DatabaseUnavailable(ServiceUnavailable):
         super().__init__("The database is not reachable right now; try again in a moment.")
 
 
+class ServerBusy(ServiceUnavailable):
+    """Every database connection stayed taken for the pool's whole timeout: the server is
+    overloaded. The request did nothing; the client may retry after a moment."""
+
+    code = "server_busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The server is too busy to take this request right now; try again in a moment.",
+            headers={"Retry-After": "1"},
+        )
+
+
 HTTP_STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -172,6 +186,15 @@ def _out_of_range(exc: Exception) -> bool:
     return getattr(cause, "sqlstate", None) == "22003" or "value out of int" in str(cause)
 
 
+def _database_locked(exc: Exception) -> bool:
+    return "database is locked" in str(getattr(exc, "orig", ""))
+
+
+async def handle_pool_timeout(request: Request, _: Exception) -> JSONResponse:
+    logger.warning("no database connection free for %s %s", request.method, request.url.path)
+    return await handle_domain_error(request, ServerBusy())
+
+
 async def handle_database_error(request: Request, exc: Exception) -> JSONResponse:
     """Ids and numbers in request bodies are checked by the database's own range: one past it
     is the client's mistake (422, the transaction rolled back); a connection the database
@@ -180,6 +203,8 @@ async def handle_database_error(request: Request, exc: Exception) -> JSONRespons
         return error_response(
             422, "number_out_of_range", "A number in the request is too large to be stored."
         )
+    if _database_locked(exc):  # SQLite: another writer held it past busy_timeout
+        return await handle_domain_error(request, ServerBusy())
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         logger.warning(
             "database connection lost on %s %s: %s", request.method, request.url.path, exc.orig
@@ -194,4 +219,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, handle_http_exception)
     app.add_exception_handler(DBAPIError, handle_database_error)
     app.add_exception_handler(OverflowError, handle_database_error)
+    app.add_exception_handler(PoolTimeout, handle_pool_timeout)
     app.add_exception_handler(Exception, handle_unexpected_error)

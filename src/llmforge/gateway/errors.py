@@ -9,9 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from llmforge.core.errors import DomainError, describe_validation_errors
+from llmforge.core.errors import DomainError, ServerBusy, describe_validation_errors
 
 ERROR_TYPES = {
     401: "invalid_request_error",
@@ -88,5 +89,7 @@ class OpenAIRoute(APIRoute):
                 return from_validation_error(exc)
             except StarletteHTTPException as exc:
                 return openai_error(exc.status_code, str(exc.detail), code=None)
+            except PoolTimeout:
+                return from_domain_error(ServerBusy())
 
         return openai_handler
