@@ -240,3 +240,32 @@ def test_an_answer_that_cannot_be_saved_ends_with_a_clear_error(
     assert [event.name for event in rest][-1] == "error"
     assert rest[-1].data["code"] == "database_unavailable" and rest[-1].data["message"]
     assert not by_name(rest, "done")
+
+
+def test_comparison_lanes_that_end_while_postgres_is_down_are_saved_once_it_is_back(
+    cluster: PostgresCluster,
+    alice: httpx.Client,
+    chat_model: int,
+    fake: FakeOpenAI,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="llmforge.db")
+    fake.behaviour.reply, fake.behaviour.token_delay = "word " * 6, 0.02
+    body = {"prompt": "Go", "lanes": [{"model_id": chat_model}, {"model_id": chat_model}]}
+    with alice.stream("POST", "/api/compare", json=body) as response:
+        events = iter_events(response)
+        next(event for event in events if event.name == "content")
+        cluster.stop_server()
+        try:
+            deadline = time.monotonic() + 10
+            while "database unreachable; trying again" not in caplog.text:
+                assert time.monotonic() < deadline, "no lane save was tried while it was down"
+                time.sleep(0.02)
+        finally:
+            cluster.start_server()
+        rest = list(events)
+    saved = [lane for lane in by_name(rest, "lane_done")]
+    assert [lane["lane"]["status"] for lane in saved] == ["complete", "complete"]
+    run = by_name(rest, "done")[0]["run"]
+    stored = alice.get(f"/api/compare/{run['id']}").json()
+    assert [lane["content"] for lane in stored["lanes"]] == [fake.behaviour.reply] * 2

@@ -25,17 +25,17 @@ from sse_starlette import ServerSentEvent
 from llmforge.calls.answer import Answer, cost_of, sse_event, usage_entry
 from llmforge.chat.context import fit_context
 from llmforge.chat.schemas import MAX_MESSAGE_CHARS
-from llmforge.chat.streaming import TurnServices
+from llmforge.chat.streaming import ANSWER_SAVE_WINDOW_SECONDS, TurnServices
 from llmforge.compare import service
 from llmforge.compare.models import CompareLane, CompareRun, LaneStatus
 from llmforge.compare.registry import LaneRegistry
 from llmforge.compare.schemas import CompareCreate, CompareLaneRead, CompareRunRead
-from llmforge.core.errors import InvalidInput, NotFound
-from llmforge.db import transaction
+from llmforge.core.errors import DatabaseUnavailable, InvalidInput, NotFound
+from llmforge.db import retry_while_unreachable, transaction
 from llmforge.dify.chat import lane_target, remember_lanes
 from llmforge.knowledge.grounding import check_kb_ids, ground
 from llmforge.llm import ChatMessage as LLMMessage
-from llmforge.llm import ChatRequest, LLMClient
+from llmforge.llm import ChatRequest, LLMClient, Usage
 from llmforge.llm.tokens import estimate_usage
 from llmforge.prompts import service as prompts
 from llmforge.providers.models import Model, Provider
@@ -265,8 +265,7 @@ async def _save_lane(
     failure: dict[str, Any] | None,
 ) -> CompareLaneRead | None:
     timings = answer.timings()
-    content = answer.text
-    usage = answer.usage or await estimate_usage(call.request.messages, content)
+    usage = answer.usage or await estimate_usage(call.request.messages, answer.text)
     services.recorder.record(
         usage_entry(
             user_id=run.user_id,
@@ -278,6 +277,23 @@ async def _save_lane(
             status=status.value,
         )
     )
+    return await retry_while_unreachable(
+        lambda: _write_lane(services, run, call, answer, status, failure, usage, timings),
+        within=ANSWER_SAVE_WINDOW_SECONDS,
+    )
+
+
+async def _write_lane(
+    services: CallServices,
+    run: RunCall,
+    call: LaneCall,
+    answer: Answer,
+    status: LaneStatus,
+    failure: dict[str, Any] | None,
+    usage: Usage,
+    timings: dict[str, float | None],
+) -> CompareLaneRead | None:
+    content = answer.text
     if answer.error:
         failure = {"code": f"upstream_{answer.error.kind}", "message": answer.error.message}
     async with transaction(services.factory) as session:
@@ -336,6 +352,9 @@ async def _run_lane(
                 saved = None
         if saved is not None:
             queue.put_nowait(sse_event("lane_done", {"lane": saved.model_dump(mode="json")}))
+    except DatabaseUnavailable as exc:
+        unsaved = {"code": exc.code, "message": exc.message}
+        queue.put_nowait(sse_event("error", {"lane_id": call.lane_id, **unsaved}))
     except Exception:
         logger.exception("could not save compare lane %s", call.lane_id)
     finally:
