@@ -19,12 +19,12 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.ht
 export LLMFORGE_LF_HOME ?= $(HOME)/.cache/llmforge/llamafactory
 export LLMFORGE_EMBEDDINGS_HOME ?= $(HOME)/.cache/llmforge/embeddings
 
-.PHONY: help run deps web deps-system llamafactory embeddings lint format api-types api-types-check test test-backend test-web test-e2e clean
+.PHONY: help run deps web deps-system llamafactory embeddings lint format api-types api-types-check test test-backend test-web test-e2e audit clean
 
 help:
 	@echo "make run    install what is missing, build the web app, migrate, serve on http://$(HOST):$(PORT)"
 	@echo "make test   every check: lint, types, backend (SQLite + PostgreSQL), web unit tests, browser tests"
-	@echo "make lint | format | api-types | test-backend | test-web | test-e2e | clean"
+	@echo "make lint | format | api-types | test-backend | test-web | test-e2e | audit | clean"
 
 run: deps web
 	$(VENV)/bin/llmforge serve --host $(HOST) --port $(PORT)
@@ -105,6 +105,14 @@ test:
 
 test-backend: deps deps-system llamafactory embeddings
 	bash scripts/test-backend.sh
+
+# Known vulnerabilities in the locked runtime dependencies, from PyPI's advisory data and the
+# npm registry's. Not part of `make test` (which works offline); it fails, rather than passes,
+# when a package cannot be looked up or the advisory service cannot be reached.
+audit: deps web/node_modules/.package-lock.json
+	$(UV) export --frozen --no-dev --no-emit-project --format requirements-txt > $(TOOLS)/audit-requirements.txt
+	$(VENV)/bin/pip-audit -r $(TOOLS)/audit-requirements.txt --disable-pip --strict --progress-spinner off
+	cd web && npm audit --omit=dev --audit-level=high
 
 test-web: web/node_modules/.package-lock.json
 	cd web && npm test

@@ -117,19 +117,24 @@ async def _act(
     return time.perf_counter() - started
 
 
-def schedule(users: list[dict[str, Any]], seconds: float) -> list[tuple[float, int, str]]:
-    """(moment, user index, action): each user once a second at its own offset, plus one
-    sign-in at a random moment."""
+def schedule(
+    users: list[dict[str, Any]], seconds: float, sign_ins: int
+) -> list[tuple[float, int, str]]:
+    """(moment, user index, action): each user once a second at its own offset, plus
+    `sign_ins` sign-ins at random moments."""
     plan = []
     for index in range(len(users)):
         offset = index / len(users)
         for tick in range(int(seconds)):
             plan.append((tick + offset, index, READS[(tick + index) % len(READS)]))
-        plan.append((random.uniform(0, seconds), index, "sign_in"))  # noqa: S311 - a bench
+        for _ in range(sign_ins):
+            plan.append((random.uniform(0, seconds), index, "sign_in"))  # noqa: S311 - a bench
     return sorted(plan)
 
 
-async def run_mix(base: str, users: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+async def run_mix(
+    base: str, users: list[dict[str, Any]], seconds: float, sign_ins: int = 1
+) -> dict[str, Any]:
     results: dict[str, list[float]] = {name: [] for name in (*READS, "sign_in")}
     errors: dict[str, int] = dict.fromkeys(results, 0)
     async with load.session() as client:
@@ -142,7 +147,7 @@ async def run_mix(base: str, users: list[dict[str, Any]], seconds: float) -> dic
             except Exception:
                 errors[action] += 1
 
-        await asyncio.gather(*(timed(*step) for step in schedule(users, seconds)))
+        await asyncio.gather(*(timed(*step) for step in schedule(users, seconds, sign_ins)))
     reads = [value for name in READS for value in results[name]]
     summary = {
         name: {
@@ -166,13 +171,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--sign-ins", type=int, default=1, help="sign-ins per user in the run")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--workers", type=int, default=1, help="server processes (Redis if >1)")
     args = parser.parse_args()
 
     with stack(postgres=args.postgres, workers=args.workers, token_delay=0.0) as running:
         users, _ = uvloop.run(set_up_users(running, args.users))
-        mix = uvloop.run(run_mix(running.base, users, args.seconds))
+        mix = uvloop.run(run_mix(running.base, users, args.seconds, args.sign_ins))
         memory = rss_mb(running.server.pid)
     print(
         json.dumps(
@@ -181,6 +187,7 @@ def main() -> None:
                 **running.describe(),
                 "users": args.users,
                 "seconds": args.seconds,
+                "sign_ins_per_user": args.sign_ins,
                 "actions": mix,
                 "server_rss_mb": memory,
             },
