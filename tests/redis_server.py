@@ -59,11 +59,20 @@ class RedisServer:
             time.sleep(0.05)
         raise RuntimeError(f"Redis did not start; see {self.root / 'log'}")
 
+    def restart(self) -> None:
+        """Stop the server and start it again on the same port (it keeps no data)."""
+        self.stop_server()
+        self.start()
+
     def stop(self) -> None:
+        self.stop_server()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def stop_server(self) -> None:
+        """Stop the server; `start` brings it back on the same port."""
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def start_redis() -> RedisServer:

@@ -4,15 +4,19 @@ both."""
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
+import redis
 
+from llmforge.compare.registry import STOP_CHANNEL
 from tests.fakes.openai import FakeOpenAI
 from tests.llamafactory_env import tiny_model_path
+from tests.redis_server import RedisServer
 from tests.scaleout.conftest import ServerProcess
 from tests.sse import Event, iter_events
 
@@ -56,6 +60,35 @@ def test_both_processes_report_redis_ready(two_servers: Servers) -> None:
 
 
 def test_a_comparison_streamed_by_one_process_is_stopped_through_the_other(
+    two_servers: Servers, alice_token: str, model_ids: list[int], upstream: FakeOpenAI
+) -> None:
+    _stream_in_one_stop_in_the_other(two_servers, alice_token, model_ids, upstream)
+
+
+def test_stops_still_reach_the_other_process_after_redis_restarts(
+    two_servers: Servers,
+    alice_token: str,
+    model_ids: list[int],
+    upstream: FakeOpenAI,
+    redis_server: RedisServer,
+) -> None:
+    redis_server.restart()
+    deadline = time.monotonic() + 30
+    while _stop_listeners(redis_server) < len(two_servers):  # both subscribed again
+        assert time.monotonic() < deadline, "the processes did not subscribe again"
+        time.sleep(0.1)
+    _stream_in_one_stop_in_the_other(two_servers, alice_token, model_ids, upstream)
+
+
+def _stop_listeners(redis_server: RedisServer) -> int:
+    with redis.Redis.from_url(redis_server.url) as client:
+        try:
+            return int(dict(client.pubsub_numsub(STOP_CHANNEL))[STOP_CHANNEL.encode()])
+        except redis.ConnectionError:
+            return 0
+
+
+def _stream_in_one_stop_in_the_other(
     two_servers: Servers, alice_token: str, model_ids: list[int], upstream: FakeOpenAI
 ) -> None:
     first, second = two_servers
@@ -170,3 +203,33 @@ def test_a_keys_rate_limit_holds_across_both_processes(
             client.models.list()
         assert refused.value.code == "rate_limit_exceeded"
         assert 0 < int(refused.value.response.headers["Retry-After"]) <= 60
+
+
+def test_with_redis_down_a_stop_is_refused_with_503_and_readiness_says_so(
+    two_servers: Servers,
+    alice_token: str,
+    model_ids: list[int],
+    upstream: FakeOpenAI,
+    redis_server: RedisServer,
+) -> None:
+    first, second = two_servers
+    upstream.behaviour.reply, upstream.behaviour.token_delay = "word " * 40, 0.02
+    body = {"prompt": "Go", "lanes": [{"model_id": m} for m in model_ids]}
+    with (
+        first.client(alice_token) as streaming,
+        second.client(alice_token) as other,
+        streaming.stream("POST", "/api/compare", json=body) as response,
+    ):
+        events = iter_events(response)
+        run_id = next(e.data["run"]["id"] for e in events if e.name == "run")
+        redis_server.stop_server()
+        try:
+            stop = other.post(f"/api/compare/{run_id}/stop")
+            ready = other.get("/readyz")
+        finally:
+            redis_server.start()
+        rest = list(events)
+    assert stop.status_code == 503 and stop.json()["code"] == "redis_unavailable"
+    assert ready.status_code == 503 and ready.json()["code"] == "redis_unavailable"
+    lanes = [e.data["lane"]["status"] for e in rest if e.name == "lane_done"]
+    assert lanes == ["complete", "complete"], "a refused stop stopped nothing"

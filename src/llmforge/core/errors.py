@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -190,6 +191,14 @@ def _database_locked(exc: Exception) -> bool:
     return "database is locked" in str(getattr(exc, "orig", ""))
 
 
+async def handle_redis_error(request: Request, exc: Exception) -> JSONResponse:
+    """Redis (shared by the server processes) failed even after the client's retries."""
+    logger.warning("Redis unreachable on %s %s: %r", request.method, request.url.path, exc)
+    return error_response(
+        503, "redis_unavailable", "A shared service is not reachable right now; try again soon."
+    )
+
+
 async def handle_pool_timeout(request: Request, _: Exception) -> JSONResponse:
     logger.warning("no database connection free for %s %s", request.method, request.url.path)
     return await handle_domain_error(request, ServerBusy())
@@ -220,4 +229,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DBAPIError, handle_database_error)
     app.add_exception_handler(OverflowError, handle_database_error)
     app.add_exception_handler(PoolTimeout, handle_pool_timeout)
+    app.add_exception_handler(RedisError, handle_redis_error)
     app.add_exception_handler(Exception, handle_unexpected_error)
