@@ -64,11 +64,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     keep, drop = [], []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        database = callspec.params.get("live_server", "postgres") if callspec else "postgres"
-        (keep if database == chosen else drop).append(item)
+        (keep if _half(item) == chosen else drop).append(item)
     config.hook.pytest_deselected(items=drop)
     items[:] = keep
+
+
+def _half(item: pytest.Item) -> str:
+    """A live-server test goes with its database; the others with PostgreSQL unless marked
+    `half("sqlite")` (a heavy module moved there to even out the two halves' time)."""
+    callspec = getattr(item, "callspec", None)
+    if callspec and "live_server" in callspec.params:
+        return str(callspec.params["live_server"])
+    marker = item.get_closest_marker("half")
+    return str(marker.args[0]) if marker else "postgres"
 
 
 @dataclass
