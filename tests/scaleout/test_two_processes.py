@@ -213,7 +213,8 @@ def test_with_redis_down_a_stop_is_refused_with_503_and_readiness_says_so(
     redis_server: RedisServer,
 ) -> None:
     first, second = two_servers
-    upstream.behaviour.reply, upstream.behaviour.token_delay = "word " * 40, 0.02
+    # about 3 s a lane: still streaming when the stop arrives, even on a busy machine
+    upstream.behaviour.reply, upstream.behaviour.token_delay = "word " * 150, 0.02
     body = {"prompt": "Go", "lanes": [{"model_id": m} for m in model_ids]}
     with (
         first.client(alice_token) as streaming,
