@@ -164,6 +164,19 @@ def start_server(
     return server, loop, thread, port
 
 
+@contextmanager
+def running(settings: Settings, backend: str) -> Iterator[LiveServer]:
+    """llmforge migrated and served over loopback HTTP from a thread of this process."""
+    upgrade(settings)
+    app = create_app(settings)
+    server, loop, thread, port = start_server(app)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", settings, app, loop, backend)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def live_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, web_dist: Path
@@ -179,12 +192,8 @@ def live_server(
         # no background scheduler claims the jobs tests write; training tests start their own
         training_in_process_scheduler=False,
     )
-    upgrade(settings)
-    app = create_app(settings)
-    server, loop, thread, port = start_server(app)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings, app, loop, backend)
-    server.should_exit = True
-    thread.join(timeout=30)
+    with running(settings, backend) as server:
+        yield server
 
 
 async def _empty_tables(app: FastAPI) -> None:

@@ -8,19 +8,18 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import openai
 import pytest
 
-from llmforge.app import create_app
 from llmforge.chat import streaming
-from llmforge.migrate import upgrade
 from llmforge.settings import Settings
 from llmforge.users.models import Role
 from tests.chat_fixtures import register_model
-from tests.conftest import USER_PASSWORD, LiveServer, login, start_server
+from tests.conftest import USER_PASSWORD, LiveServer, login, running
 from tests.fakes.openai import FakeOpenAI
 from tests.pg import PostgresCluster, start_cluster
 from tests.sse import Event, by_name, iter_events
@@ -49,12 +48,8 @@ def app_server(
         web_dist=web_dist,
         training_in_process_scheduler=False,
     )
-    upgrade(settings)
-    app = create_app(settings)
-    server, loop, thread, port = start_server(app)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings, app, loop, "postgres")
-    server.should_exit = True
-    thread.join(timeout=30)
+    with running(settings, "postgres") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -183,14 +178,13 @@ def test_a_stream_in_flight_across_a_restart_saves_its_answer(
 def _stream_across_an_outage(
     alice: httpx.Client,
     cluster: PostgresCluster,
-    chat_id: int,
+    path: str,
+    body: dict[str, Any],
     read_while_down: Callable[[Iterator[Event]], list[Event]],
 ) -> list[Event]:
-    """Send a message; once its answer streams, stop PostgreSQL, `read_while_down(events)`,
+    """POST a streamed answer; once it streams, stop PostgreSQL, `read_while_down(events)`,
     start it again; return the events after the first piece of the answer."""
-    with alice.stream(
-        "POST", f"/api/chat/sessions/{chat_id}/messages", json={"content": "Go"}
-    ) as response:
+    with alice.stream("POST", path, json=body) as response:
         events = iter_events(response)
         next(event for event in events if event.name == "content")
         cluster.stop_server()
@@ -201,6 +195,32 @@ def _stream_across_an_outage(
         return while_down + list(events)
 
 
+def _chat_across_an_outage(
+    alice: httpx.Client,
+    cluster: PostgresCluster,
+    chat_id: int,
+    read_while_down: Callable[[Iterator[Event]], list[Event]],
+) -> list[Event]:
+    path = f"/api/chat/sessions/{chat_id}/messages"
+    return _stream_across_an_outage(alice, cluster, path, {"content": "Go"}, read_while_down)
+
+
+def _until_a_save_was_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> Callable[[Iterator[Event]], list[Event]]:
+    """Reads nothing while the database is down: waits until a save was tried and failed."""
+    caplog.set_level(logging.WARNING, logger="llmforge.db")
+
+    def wait(_: Iterator[Event]) -> list[Event]:
+        deadline = time.monotonic() + 10
+        while "database unreachable; trying again" not in caplog.text:
+            assert time.monotonic() < deadline, "no save was tried while it was down"
+            time.sleep(0.02)
+        return []
+
+    return wait
+
+
 def test_an_answer_that_ends_while_postgres_is_down_is_saved_once_it_is_back(
     cluster: PostgresCluster,
     alice: httpx.Client,
@@ -208,18 +228,9 @@ def test_an_answer_that_ends_while_postgres_is_down_is_saved_once_it_is_back(
     fake: FakeOpenAI,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="llmforge.db")
     chat_id = alice.post("/api/chat/sessions", json={"model_id": chat_model}).json()["id"]
     fake.behaviour.reply, fake.behaviour.token_delay = "word " * 6, 0.02
-
-    def until_a_save_failed(_: Iterator[Event]) -> list[Event]:
-        deadline = time.monotonic() + 10
-        while "database unreachable; trying again" not in caplog.text:
-            assert time.monotonic() < deadline, "no save was tried while it was down"
-            time.sleep(0.02)
-        return []
-
-    rest = _stream_across_an_outage(alice, cluster, chat_id, until_a_save_failed)
+    rest = _chat_across_an_outage(alice, cluster, chat_id, _until_a_save_was_retried(caplog))
     saved = by_name(rest, "done")[0]["message"]
     assert saved["status"] == "complete" and saved["content"] == fake.behaviour.reply
     answer = alice.get(f"/api/chat/sessions/{chat_id}").json()["messages"][-1]
@@ -236,7 +247,7 @@ def test_an_answer_that_cannot_be_saved_ends_with_a_clear_error(
     monkeypatch.setattr(streaming, "ANSWER_SAVE_WINDOW_SECONDS", 0.2)
     chat_id = alice.post("/api/chat/sessions", json={"model_id": chat_model}).json()["id"]
     fake.behaviour.reply, fake.behaviour.token_delay = "word " * 6, 0.02
-    rest = _stream_across_an_outage(alice, cluster, chat_id, list)  # to its end while down
+    rest = _chat_across_an_outage(alice, cluster, chat_id, list)  # to its end while down
     assert [event.name for event in rest][-1] == "error"
     assert rest[-1].data["code"] == "database_unavailable" and rest[-1].data["message"]
     assert not by_name(rest, "done")
@@ -249,23 +260,13 @@ def test_comparison_lanes_that_end_while_postgres_is_down_are_saved_once_it_is_b
     fake: FakeOpenAI,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="llmforge.db")
     fake.behaviour.reply, fake.behaviour.token_delay = "word " * 6, 0.02
     body = {"prompt": "Go", "lanes": [{"model_id": chat_model}, {"model_id": chat_model}]}
-    with alice.stream("POST", "/api/compare", json=body) as response:
-        events = iter_events(response)
-        next(event for event in events if event.name == "content")
-        cluster.stop_server()
-        try:
-            deadline = time.monotonic() + 10
-            while "database unreachable; trying again" not in caplog.text:
-                assert time.monotonic() < deadline, "no lane save was tried while it was down"
-                time.sleep(0.02)
-        finally:
-            cluster.start_server()
-        rest = list(events)
-    saved = [lane for lane in by_name(rest, "lane_done")]
-    assert [lane["lane"]["status"] for lane in saved] == ["complete", "complete"]
+    rest = _stream_across_an_outage(
+        alice, cluster, "/api/compare", body, _until_a_save_was_retried(caplog)
+    )
+    saved = [done["lane"]["status"] for done in by_name(rest, "lane_done")]
+    assert saved == ["complete", "complete"]
     run = by_name(rest, "done")[0]["run"]
     stored = alice.get(f"/api/compare/{run['id']}").json()
     assert [lane["content"] for lane in stored["lanes"]] == [fake.behaviour.reply] * 2

@@ -9,10 +9,8 @@ from typing import Any
 import openai
 import pytest
 
-from llmforge.app import create_app
-from llmforge.migrate import upgrade
 from llmforge.settings import Settings
-from tests.conftest import USER_PASSWORD, LiveServer, login, start_server
+from tests.conftest import USER_PASSWORD, LiveServer, login, running
 
 POOL_CAPACITY = 5 + 10  # SQLAlchemy's default pool for a SQLite file: 5, plus 10 overflow
 
@@ -27,12 +25,8 @@ def busy_server(tmp_path_factory: pytest.TempPathFactory, web_dist: Path) -> Ite
         training_in_process_scheduler=False,
         database_pool_timeout_seconds=0.3,
     )
-    upgrade(settings)
-    app = create_app(settings)
-    server, loop, thread, port = start_server(app)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings, app, loop, "sqlite")
-    server.should_exit = True
-    thread.join(timeout=30)
+    with running(settings, "sqlite") as server:
+        yield server
 
 
 async def _take_every_connection(server: LiveServer) -> list[Any]:
