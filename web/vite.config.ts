@@ -38,6 +38,9 @@ export default defineConfig({
     include: ['src/**/*.spec.ts'],
     restoreMocks: true,
     unstubGlobals: true,
+    // make test runs these beside both backend halves on 2 cores: a spec that mounts a whole
+    // page took 14 s there once (5 s alone), so the 5 s default failed a passing test.
+    testTimeout: 30_000,
     server: { deps: { inline: ['element-plus'] } },
   },
 })
