@@ -21,6 +21,7 @@ from llmforge.chat.router import router as chat_router
 from llmforge.compare.registry import LocalLaneRegistry, RedisLaneRegistry
 from llmforge.compare.router import router as compare_router
 from llmforge.core import redis
+from llmforge.core.cache import ReadCache, RedisInvalidations
 from llmforge.core.errors import ErrorResponse, error_response, install_error_handlers
 from llmforge.core.metrics import metrics_endpoint
 from llmforge.core.middleware import (
@@ -36,6 +37,7 @@ from llmforge.db import create_engine, create_session_factory
 from llmforge.dify.router import router as dify_router
 from llmforge.evaluation.driver import DriverServices, EvaluationDriver
 from llmforge.evaluation.router import router as evaluation_router
+from llmforge.gateway.access import GATEWAY_READS
 from llmforge.gateway.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from llmforge.gateway.router import router as gateway_router
 from llmforge.knowledge.embedding import KnowledgeServices
@@ -92,12 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.resolved_database_url, settings.database_pool_timeout_seconds
         )
         app.state.engine = engine
-        app.state.session_factory = create_session_factory(engine)
+        app.state.session_factory = create_session_factory(engine, app.state.read_cache)
         app.state.llm_clients = ClientRegistry()
         app.state.usage_recorder = UsageRecorder(app.state.session_factory)
         app.state.usage_recorder.start()
-        if isinstance(app.state.compare_lanes, RedisLaneRegistry):
+        if app.state.redis is not None:
             await app.state.compare_lanes.start()
+            await app.state.cache_invalidations.start()
         tokenizer = asyncio.create_task(tokens.warm_up(), name="tokenizer-warm-up")
         app.state.batch_runner = BatchRunner(
             RunnerServices(
@@ -159,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.llm_clients.aclose_all()
         if app.state.redis is not None:
             await app.state.compare_lanes.close()
+            await app.state.cache_invalidations.close()
             await app.state.redis.aclose()
         await engine.dispose()
 
@@ -191,12 +195,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _add_shared_state(app: FastAPI, settings: Settings) -> None:
     """What the server processes of a deployment must agree on: in Redis when there is one."""
     app.state.redis = redis.connect(settings)
+    app.state.read_cache = ReadCache(GATEWAY_READS)
     if app.state.redis is None:
         app.state.gateway_rate_limiter = InProcessRateLimiter()
         app.state.compare_lanes = LocalLaneRegistry()
     else:
         app.state.gateway_rate_limiter = RedisRateLimiter(app.state.redis)
         app.state.compare_lanes = RedisLaneRegistry(app.state.redis)
+        app.state.cache_invalidations = RedisInvalidations(app.state.redis, app.state.read_cache)
 
 
 def _add_operational_routes(app: FastAPI) -> None:

@@ -22,10 +22,15 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from llmforge.core.cache import ReadCache, TrackedSession, announced, session_info
 from llmforge.core.errors import DatabaseUnavailable
 
 logger = logging.getLogger("llmforge.db")
 T = TypeVar("T")
+POOL_SIZE = 10
+"""Connections kept open. For SQLite too: below the number of requests in flight, every
+request beyond it opened and closed a connection (and aiosqlite a thread) of its own."""
+POOL_OVERFLOW = 20
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -117,19 +122,35 @@ async def retry_while_unreachable(work: Callable[[], Awaitable[T]], *, within: f
 def create_engine(url: str, pool_timeout: float = 30.0) -> AsyncEngine:
     """`pool_timeout`: how long a request waits for a free connection (then 503 server_busy)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_timeout=pool_timeout)
+        engine = create_async_engine(
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=pool_timeout
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     # pre-ping: a pooled connection the server dropped (it restarted) is replaced, not used
     engine = create_async_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=pool_timeout
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=pool_timeout,
     )
     event.listen(engine.sync_engine, "do_connect", _connect_or_unavailable)
     return engine
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_session_factory(
+    engine: AsyncEngine, cache: ReadCache | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that empty `cache` when a commit wrote one of the tables it watches."""
+    if cache is None:
+        return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(
+        engine,
+        expire_on_commit=False,
+        sync_session_class=TrackedSession,
+        info=session_info(cache),
+    )
 
 
 @asynccontextmanager
@@ -184,8 +205,10 @@ async def _committed(session: AsyncSession) -> AsyncIterator[None]:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session: commit when the handler succeeds, roll back when it raises."""
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    async with factory() as session, _committed(session):
-        yield session
+    async with factory() as session:
+        async with _committed(session):
+            yield session
+        await announced(session)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

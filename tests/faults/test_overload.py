@@ -9,10 +9,11 @@ from typing import Any
 import openai
 import pytest
 
+from llmforge.db import POOL_OVERFLOW, POOL_SIZE
 from llmforge.settings import Settings
 from tests.conftest import USER_PASSWORD, LiveServer, login, running
 
-POOL_CAPACITY = 5 + 10  # SQLAlchemy's default pool for a SQLite file: 5, plus 10 overflow
+POOL_CAPACITY = POOL_SIZE + POOL_OVERFLOW
 
 
 @pytest.fixture(scope="module")

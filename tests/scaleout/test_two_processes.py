@@ -1,6 +1,6 @@
 """Any server process serves any request: a comparison streamed by one is stopped through the
 other, a training job's live events are seen from either, an API key's rate limit holds across
-both."""
+both, and a key revoked through one is refused by the other."""
 
 import json
 import threading
@@ -203,6 +203,22 @@ def test_a_keys_rate_limit_holds_across_both_processes(
             client.models.list()
         assert refused.value.code == "rate_limit_exceeded"
         assert 0 < int(refused.value.response.headers["Retry-After"]) <= 60
+
+
+def test_a_key_revoked_through_one_process_is_refused_by_the_other_at_once(
+    two_servers: Servers, alice_token: str, model_ids: list[int]
+) -> None:
+    first, second = two_servers
+    with first.client(alice_token) as alice:
+        created = alice.post("/api/api-keys", json={"name": "revoked elsewhere"})
+    assert created.status_code == 201, created.text
+    gpt = openai.OpenAI(base_url=f"{first.url}/v1", api_key=created.json()["secret"])
+    assert gpt.models.list().data  # the key is in the first process's read cache now
+    with second.client(alice_token) as alice:
+        assert alice.post(f"/api/api-keys/{created.json()['id']}/revoke").is_success
+    with pytest.raises(openai.AuthenticationError) as refused:  # not after the cache's 5 s
+        gpt.with_options(max_retries=0).models.list()
+    assert refused.value.code == "api_key_revoked"
 
 
 def test_with_redis_down_a_stop_is_refused_with_503_and_readiness_says_so(

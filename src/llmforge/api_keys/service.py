@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from llmforge.api_keys.models import ApiKey
 from llmforge.api_keys.schemas import ApiKeyCreate
+from llmforge.core.cache import LEAVES_CACHE
 from llmforge.core.errors import InvalidInput, NotFound
 from llmforge.core.security import hash_opaque_token
 from llmforge.db import utcnow, write_transaction
@@ -99,5 +101,11 @@ async def note_use(factory: async_sessionmaker[AsyncSession], key: ApiKey) -> No
     now = utcnow()
     if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
         return
+    set_committed_value(key, "last_used_at", now)  # also the cached copy, without a flush
     async with write_transaction(factory) as session:
-        await session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key.id)
+            .values(last_used_at=now)
+            .execution_options(**{LEAVES_CACHE: True})
+        )

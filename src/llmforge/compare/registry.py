@@ -3,20 +3,15 @@
 The routes see only `LaneRegistry`; the in-process implementation below cancels the lane's
 cancel scope, and with `LLMFORGE_REDIS_URL` stops are relayed to every server process."""
 
-import asyncio
 import json
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Protocol
 
 import anyio
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError
 
-logger = logging.getLogger("llmforge.compare")
-RECONNECT_SECONDS = 1.0
+from llmforge.core.redis import Subscription
 
 
 class LaneRegistry(Protocol):
@@ -66,7 +61,7 @@ class RedisLaneRegistry:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._local = LocalLaneRegistry()
-        self._listener: asyncio.Task[None] | None = None
+        self._stops = Subscription(redis, STOP_CHANNEL, self._stopped)
 
     def track(self, run_id: int, lane_id: int, scope: anyio.CancelScope) -> None:
         self._local.track(run_id, lane_id, scope)
@@ -81,25 +76,11 @@ class RedisLaneRegistry:
         return await self._local.stop(run_id, wanted)
 
     async def start(self) -> None:
-        """Subscribe before returning, so that no stop published after start-up is missed."""
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(STOP_CHANNEL)
-        self._listener = asyncio.create_task(self._listen(pubsub), name="compare-stop-listener")
+        await self._stops.start()
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            await asyncio.gather(self._listener, return_exceptions=True)
+        await self._stops.close()
 
-    async def _listen(self, pubsub: PubSub) -> None:
-        try:
-            while True:
-                try:
-                    async for message in pubsub.listen():
-                        stop = json.loads(message["data"])
-                        await self._local.stop(stop["run_id"], stop["lanes"])
-                except RedisError:  # the client reconnects and resubscribes on the next read
-                    logger.warning("compare stops: Redis unreachable, retrying", exc_info=True)
-                    await asyncio.sleep(RECONNECT_SECONDS)
-        finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+    async def _stopped(self, data: str) -> None:
+        stop = json.loads(data)
+        await self._local.stop(stop["run_id"], stop["lanes"])

@@ -1,6 +1,9 @@
 """Who is calling and what they may call: the presented key (known, not revoked, not expired,
 its owner active), its rate limit, the model by its gateway name within the key's allowlist,
-and the owner's monthly budget. One short read-only session; nothing is held during the call."""
+and the owner's monthly budget. One short read-only session; nothing is held during the call.
+
+The key and its owner, the owner's catalogue, budget limits and each model's client come from
+the read cache: a steady stream of calls reads the database only to add up a limited budget."""
 
 import math
 from dataclasses import dataclass
@@ -10,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llmforge.api_keys import service as keys
 from llmforge.api_keys.models import ApiKey
+from llmforge.core.cache import ReadCache
 from llmforge.core.errors import (
     Forbidden,
     NotFound,
@@ -17,19 +21,24 @@ from llmforge.core.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from llmforge.core.security import SecretBox
+from llmforge.core.security import SecretBox, hash_opaque_token
 from llmforge.db import utcnow
 from llmforge.dify import service as dify
 from llmforge.dify.chat import stand_ins
-from llmforge.gateway.catalog import GatewayModel, catalog, lookup
+from llmforge.gateway.catalog import GatewayModel, catalog, find
 from llmforge.gateway.ratelimit import RateLimiter
 from llmforge.llm import ClientRegistry, LLMClient
 from llmforge.providers.models import Model, Provider
 from llmforge.providers.service import client_for
 from llmforge.settings import Settings
-from llmforge.usage.quotas import ensure_within_budget
+from llmforge.usage.quotas import ensure_within_budget, limits_of
 from llmforge.usage.recorder import UsageRecorder
 from llmforge.users.models import User
+
+GATEWAY_READS = frozenset(
+    {"api_keys", "users", "models", "providers", "dify_apps", "user_quotas", "app_settings"}
+)
+"""The tables behind the cached look-ups: a commit that writes one empties the cache."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class GatewayServices:
     recorder: UsageRecorder
     factory: async_sessionmaker[AsyncSession]
     limiter: RateLimiter
+    cache: ReadCache
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,10 @@ def _present(secret: str | None) -> str:
     return secret.strip()
 
 
-async def _authenticate(session: AsyncSession, secret: str | None) -> Caller:
-    found = await keys.find_key(session, _present(secret))
+async def _authenticate(services: GatewayServices, session: AsyncSession, secret: str) -> Caller:
+    found = await services.cache.get_or_load(
+        ("api-key", hash_opaque_token(secret)), lambda: keys.find_key(session, secret)
+    )
     if found is None:
         raise Unauthorized("Incorrect API key provided.", code="invalid_api_key")
     key, user = found
@@ -111,7 +123,7 @@ async def authenticate(
     services: GatewayServices, session: AsyncSession, secret: str | None
 ) -> Caller:
     """The caller behind the bearer secret, counted against the key's rate limit."""
-    caller = await _authenticate(session, secret)
+    caller = await _authenticate(services, session, _present(secret))
     await _within_rate(services.limiter, caller.key)
     await keys.note_use(services.factory, caller.key)
     return caller
@@ -122,13 +134,18 @@ def allowed(caller: Caller, entry: GatewayModel) -> bool:
     return not allowlist or entry.name in allowlist
 
 
-async def listed_models(caller: Caller) -> list[GatewayModel]:
-    entries = await catalog(caller.session, caller.user)
-    return [entry for entry in entries if allowed(caller, entry)]
+async def _catalog(services: GatewayServices, caller: Caller) -> list[GatewayModel]:
+    return await services.cache.get_or_load(
+        ("catalog", caller.user.id), lambda: catalog(caller.session, caller.user)
+    )
 
 
-async def _resolve(session: AsyncSession, caller: Caller, name: str) -> GatewayModel:
-    entry = await lookup(session, caller.user, name)
+async def listed_models(services: GatewayServices, caller: Caller) -> list[GatewayModel]:
+    return [entry for entry in await _catalog(services, caller) if allowed(caller, entry)]
+
+
+async def _resolve(services: GatewayServices, caller: Caller, name: str) -> GatewayModel:
+    entry = find(await _catalog(services, caller), name)
     if entry is None:
         raise NotFound(
             f"The model `{name}` does not exist or you do not have access to it.",
@@ -156,12 +173,27 @@ def _target(services: GatewayServices, caller: Caller, entry: GatewayModel) -> T
     return Target(caller.user.id, entry, entry.model, entry.provider, client)
 
 
+async def _within_budget(services: GatewayServices, caller: Caller) -> None:
+    user_id, session = caller.user.id, caller.session
+    limits = await services.cache.get_or_load(
+        ("limits", user_id), lambda: limits_of(session, services.settings, user_id)
+    )
+    if not limits.unlimited:
+        await ensure_within_budget(session, services.settings, services.recorder, user_id, limits)
+
+
+async def _cached_target(services: GatewayServices, caller: Caller, entry: GatewayModel) -> Target:
+    async def build() -> Target:  # decrypting the provider's secret costs more than the call
+        return _target(services, caller, entry)
+
+    return await services.cache.get_or_load(("target", caller.user.id, entry.name), build)
+
+
 async def target_for(services: GatewayServices, caller: Caller, name: str) -> Target:
     """The model to call, once the owner's budget allows one more call."""
-    session = caller.session
     try:
-        entry = await _resolve(session, caller, name)
-        await ensure_within_budget(session, services.settings, services.recorder, caller.user.id)
+        entry = await _resolve(services, caller, name)
+        await _within_budget(services, caller)
     finally:
-        await session.close()
-    return _target(services, caller, entry)
+        await caller.session.close()
+    return await _cached_target(services, caller, entry)

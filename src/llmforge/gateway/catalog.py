@@ -77,18 +77,10 @@ async def catalog(session: AsyncSession, user: User) -> list[GatewayModel]:
     return await _models(session, user) + await _apps(session, user)
 
 
-def _exact(entries: list[GatewayModel], name: str) -> GatewayModel | None:
-    return next((entry for entry in entries if entry.name == name), None)
-
-
-async def lookup(session: AsyncSession, user: User, name: str) -> GatewayModel | None:
+def find(entries: list[GatewayModel], name: str) -> GatewayModel | None:
     """The entry named exactly `name`, else the one entry with `name` as its bare id or
-    display name. A provider model's full name needs no look at the Dify apps."""
-    models = await _models(session, user)
-    if (found := _exact(models, name)) is not None:
-        return found
-    entries = models + await _apps(session, user)
-    if (found := _exact(entries, name)) is not None:
+    display name."""
+    if (found := next((entry for entry in entries if entry.name == name), None)) is not None:
         return found
     matches = [entry for entry in entries if name in entry.aliases]
     return matches[0] if len(matches) == 1 else None

@@ -35,6 +35,7 @@ async def gateway_services(request: Request) -> GatewayServices:
         recorder=state.usage_recorder,
         factory=state.session_factory,
         limiter=state.gateway_rate_limiter,
+        cache=state.read_cache,
     )
 
 
@@ -56,9 +57,9 @@ CallerDep = Annotated[Caller, Depends(caller, scope="function")]
 
 
 @router.get("/models")
-async def list_models(who: CallerDep) -> JSONResponse:
+async def list_models(who: CallerDep, services: ServicesDep) -> JSONResponse:
     """The models this key may call, by the names to pass as `model`."""
-    entries = await access.listed_models(who)
+    entries = await access.listed_models(services, who)
     data = [
         {
             "id": entry.name,

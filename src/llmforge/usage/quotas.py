@@ -90,9 +90,13 @@ async def budget_of(
 
 
 async def ensure_within_budget(
-    session: AsyncSession, settings: Settings, recorder: UsageRecorder, user_id: int
+    session: AsyncSession,
+    settings: Settings,
+    recorder: UsageRecorder,
+    user_id: int,
+    limits: Limits | None = None,
 ) -> None:
-    limits = await limits_of(session, settings, user_id)
+    limits = limits or await limits_of(session, settings, user_id)
     if limits.unlimited:  # nothing to add up: the common case costs one or two lookups
         return
     budget = await budget_of(session, settings, recorder, user_id, limits)
