@@ -44,6 +44,7 @@ from llmforge.knowledge.embedding import KnowledgeServices
 from llmforge.knowledge.ingestion import Ingestor
 from llmforge.knowledge.router import router as knowledge_router
 from llmforge.knowledge.store import VectorStore
+from llmforge.liveness.service import Heartbeat
 from llmforge.llm import tokens
 from llmforge.llm.clients import ClientRegistry
 from llmforge.prompts.router import router as prompts_router
@@ -101,6 +102,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.redis is not None:
             await app.state.compare_lanes.start()
             await app.state.cache_invalidations.start()
+            app.state.heartbeat = Heartbeat(
+                app.state.session_factory, settings.stream_heartbeat_seconds
+            )
+            await app.state.heartbeat.start()
         tokenizer = asyncio.create_task(tokens.warm_up(), name="tokenizer-warm-up")
         app.state.batch_runner = BatchRunner(
             RunnerServices(
@@ -161,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.usage_recorder.stop()
         await app.state.llm_clients.aclose_all()
         if app.state.redis is not None:
+            await app.state.heartbeat.stop()
             await app.state.compare_lanes.close()
             await app.state.cache_invalidations.close()
             await app.state.redis.aclose()

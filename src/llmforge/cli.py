@@ -46,7 +46,9 @@ def serve(
     created = asyncio.run(ensure_first_admin(settings))
     if created:
         _announce_admin(created.email, created.generated_password)
-    if interrupted := asyncio.run(recover_interrupted_work(settings)):
+    # with Redis other processes may be streaming answers: liveness.Heartbeat finds lost ones
+    interrupted = 0 if settings.redis_url else asyncio.run(recover_interrupted_work(settings))
+    if interrupted:
         typer.echo(
             f"Marked {interrupted} answer(s) left streaming at the last stop as interrupted."
         )

@@ -13,6 +13,7 @@ from llmforge.db import Base
 from llmforge.dify.models import DifyApp, DifyChatSession, DifyCompareLane
 from llmforge.evaluation.models import Evaluation
 from llmforge.knowledge.models import KnowledgeBase, KnowledgeDocument
+from llmforge.liveness.models import ServerProcess
 from llmforge.prompts.models import PromptTemplate, PromptTemplateVersion
 from llmforge.providers.models import Model, Provider
 from llmforge.serving.models import ModelVersion
@@ -51,6 +52,7 @@ __all__ = [
     "PromptTemplateVersion",
     "Provider",
     "RefreshToken",
+    "ServerProcess",
     "TrainingJob",
     "UsageRecord",
     "User",

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # Shared by every server process of a deployment (redis://, rediss:// or unix://): API-key
     # rate limits, comparison stops and training-job wake-ups. Empty = one process, in memory.
     redis_url: str = ""
+    stream_heartbeat_seconds: Annotated[float, Field(gt=0)] = 10.0
+    """With Redis (several processes): how often each process vouches for the answers it
+    streams; those of a process silent for three beats are marked interrupted."""
 
     @field_validator("cors_origins", "outbound_allow", mode="before")
     @classmethod

@@ -49,15 +49,13 @@ def redis_server() -> Iterator[RedisServer]:
     server.stop()
 
 
-def _environment(database_url: str, redis_url: str, data_dir: Path) -> dict[str, str]:
+def _environment(data_dir: Path) -> dict[str, str]:
     web = data_dir / "web"
     web.mkdir(parents=True)
     (web / "index.html").write_text("<!doctype html><title>llmforge</title>")
     return {
         **os.environ,
         "LLMFORGE_DATA_DIR": str(data_dir),
-        "LLMFORGE_DATABASE_URL": database_url,
-        "LLMFORGE_REDIS_URL": redis_url,
         "LLMFORGE_WEB_DIST": str(web),
         "LLMFORGE_ADMIN_EMAIL": ADMIN_EMAIL,
         "LLMFORGE_ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -90,24 +88,52 @@ def start_server_process(environment: dict[str, str], workdir: Path) -> ServerPr
 
 
 @pytest.fixture(scope="module")
-def two_servers(
-    postgres: PostgresCluster, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    database_url = postgres.create_database(f"llmforge_scaleout_{free_port()}")
-    shared_secrets = {
+def host_settings() -> dict[str, str]:
+    """Settings every host of a module's deployment gets besides the shared ones."""
+    return {}
+
+
+@dataclass
+class Deployment:
+    """One database and one Redis, and the hosts started on them (stopped at the end)."""
+
+    environment: dict[str, str]
+    workdirs: pytest.TempPathFactory
+    hosts: list[ServerProcess]
+
+    def start_host(self, name: str) -> ServerProcess:
+        """Start a host; the first one started migrates the database."""
+        workdir = self.workdirs.mktemp(f"host-{name}")
+        environment = {**_environment(workdir / "data"), **self.environment}
+        self.hosts.append(start_server_process(environment, workdir))
+        return self.hosts[-1]
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    postgres: PostgresCluster,
+    redis_server: RedisServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    host_settings: dict[str, str],
+) -> Iterator[Deployment]:
+    shared = {
+        "LLMFORGE_DATABASE_URL": postgres.create_database(f"llmforge_scaleout_{free_port()}"),
+        "LLMFORGE_REDIS_URL": redis_server.url,
         "LLMFORGE_SECRET_KEY": "scale-out-test-signing-key-" + "x" * 32,
         "LLMFORGE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        **host_settings,
     }
-    servers: list[ServerProcess] = []
+    hosts = Deployment(shared, tmp_path_factory, [])
     try:
-        for name in ("a", "b"):  # one after the other: the first one migrates
-            workdir = tmp_path_factory.mktemp(f"host-{name}")
-            environment = _environment(database_url, redis_server.url, workdir / "data")
-            servers.append(start_server_process({**environment, **shared_secrets}, workdir))
-        yield servers[0], servers[1]
+        yield hosts
     finally:
-        for server in servers:
-            server.stop()
+        for host in hosts.hosts:
+            host.stop()
+
+
+@pytest.fixture(scope="module")
+def two_servers(deployment: Deployment) -> tuple[ServerProcess, ServerProcess]:
+    return deployment.start_host("a"), deployment.start_host("b")
 
 
 def sign_in(server: ServerProcess, email: str, password: str) -> str:

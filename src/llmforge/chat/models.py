@@ -56,8 +56,12 @@ class ChatMessage(Base):
     content: Mapped[str] = mapped_column(Text, default="")
     reasoning: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[MessageStatus] = mapped_column(
-        Enum(MessageStatus, native_enum=False, length=16), default=MessageStatus.complete
+        Enum(MessageStatus, native_enum=False, length=16),
+        default=MessageStatus.complete,
+        index=True,  # the look for answers whose server was lost
     )
+    streamed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    """The server process streaming the answer (liveness.service.this_process)."""
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     model_id: Mapped[int | None] = mapped_column(
         ForeignKey("models.id", ondelete="SET NULL"), default=None

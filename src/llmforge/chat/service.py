@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.chat.models import ChatMessage, ChatSession, MessageStatus
@@ -165,11 +165,15 @@ async def delete_message(session: AsyncSession, chat: ChatSession, message: Chat
     await session.flush()
 
 
-async def mark_abandoned_streams(session: AsyncSession) -> int:
-    """At start-up: answers still 'streaming' lost their server; they were interrupted."""
+async def mark_abandoned_streams(session: AsyncSession, alive: Select[str] | None = None) -> int:
+    """Answers still 'streaming' whose process is not among `alive` (every one when None: the
+    embedded server's start-up) lost their server; they were interrupted."""
+    abandoned = ChatMessage.status == MessageStatus.streaming
+    if alive is not None:
+        abandoned &= or_(ChatMessage.streamed_by.is_(None), ChatMessage.streamed_by.not_in(alive))
     result = await session.execute(
         update(ChatMessage)
-        .where(ChatMessage.status == MessageStatus.streaming)
+        .where(abandoned)
         .values(status=MessageStatus.interrupted, finish_reason="server_restart")
     )
     return int(getattr(result, "rowcount", 0) or 0)

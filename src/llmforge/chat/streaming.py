@@ -26,6 +26,7 @@ from llmforge.core.security import SecretBox
 from llmforge.db import one_writer, retry_while_unreachable, write_transaction
 from llmforge.dify.chat import chat_target
 from llmforge.knowledge.grounding import Grounding, Knowledge, ground
+from llmforge.liveness.service import this_process
 from llmforge.llm import (
     ChatMessage as LLMMessage,
 )
@@ -176,6 +177,7 @@ async def _store_messages(
         parent_id=user_message.id if user_message else spec.parent_id,
         role=MessageRole.assistant,
         status=MessageStatus.streaming,
+        streamed_by=this_process(),
         model_id=model.id,
         model_name=model.display_name,
         provider_name=provider.name,

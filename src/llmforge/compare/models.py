@@ -65,8 +65,12 @@ class CompareLane(Timestamped, Base):
     content: Mapped[str] = mapped_column(Text, default="")
     reasoning: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[LaneStatus] = mapped_column(
-        Enum(LaneStatus, native_enum=False, length=16), default=LaneStatus.streaming
+        Enum(LaneStatus, native_enum=False, length=16),
+        default=LaneStatus.streaming,
+        index=True,  # the look for lanes whose server was lost
     )
+    streamed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    """The server process streaming the lane (liveness.service.this_process)."""
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     ttft_ms: Mapped[float | None] = mapped_column(Float, default=None)
     latency_ms: Mapped[float | None] = mapped_column(Float, default=None)

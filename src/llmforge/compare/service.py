@@ -4,7 +4,7 @@ one lane into a chat."""
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.chat.models import ChatMessage, ChatSession, MessageRole, MessageStatus
@@ -205,11 +205,15 @@ async def continue_as_chat(
     return chat
 
 
-async def mark_abandoned_lanes(session: AsyncSession) -> int:
-    """At start-up: lanes still 'streaming' lost their server; they were interrupted."""
+async def mark_abandoned_lanes(session: AsyncSession, alive: Select[str] | None = None) -> int:
+    """Lanes still 'streaming' whose process is not among `alive` (every one when None: the
+    embedded server's start-up) lost their server; they were interrupted."""
+    abandoned = CompareLane.status == LaneStatus.streaming
+    if alive is not None:
+        abandoned &= or_(CompareLane.streamed_by.is_(None), CompareLane.streamed_by.not_in(alive))
     result = await session.execute(
         update(CompareLane)
-        .where(CompareLane.status == LaneStatus.streaming)
+        .where(abandoned)
         .values(status=LaneStatus.interrupted, finish_reason="server_restart")
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -34,6 +34,7 @@ from llmforge.core.errors import DatabaseUnavailable, InvalidInput, NotFound
 from llmforge.db import retry_while_unreachable, transaction
 from llmforge.dify.chat import lane_target, remember_lanes
 from llmforge.knowledge.grounding import check_kb_ids, ground
+from llmforge.liveness.service import this_process
 from llmforge.llm import ChatMessage as LLMMessage
 from llmforge.llm import ChatRequest, LLMClient, Usage
 from llmforge.llm.tokens import estimate_usage
@@ -225,6 +226,7 @@ async def start_run(
             provider_name=provider.name,
             parameters=lane.parameters.model_dump(exclude_defaults=True),
             status=LaneStatus.streaming,
+            streamed_by=this_process(),
         )
         for position, lane, (model, provider, _) in zip(positions, spec.lanes, chosen, strict=True)
     ]

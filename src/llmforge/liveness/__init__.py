@@ -1,0 +1,1 @@
+"""Which server process streams an answer, and whether that process still lives."""
