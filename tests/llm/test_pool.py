@@ -1,0 +1,46 @@
+"""A provider's shared connection pool keeps what it opened: a second burst of concurrent
+calls reuses the first burst's connections instead of opening new ones (with 20 kept of 100, a
+busy gateway closed and reopened a connection per call and fell to a third of its rate)."""
+
+import asyncio
+
+import pytest
+
+from llmforge.llm import ClientRegistry, ProviderConfig
+
+BURST = 40
+
+
+class CountingServer:
+    """HTTP/1.1 with keep-alive on loopback; each answer takes 50 ms, so a burst overlaps."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                await asyncio.sleep(0.05)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+@pytest.mark.anyio
+async def test_a_second_burst_reuses_the_first_bursts_connections() -> None:
+    counting = CountingServer()
+    server = await asyncio.start_server(counting.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    registry = ClientRegistry()
+    config = ProviderConfig(protocol="openai", base_url=f"http://127.0.0.1:{port}/v1")
+    http = registry.get(config)
+    try:
+        for _ in range(2):
+            answers = await asyncio.gather(*(http.get(config.base_url) for _ in range(BURST)))
+            assert [answer.text for answer in answers] == ["ok"] * BURST
+        assert counting.connections == BURST
+    finally:
+        await registry.aclose_all()
+        server.close()
