@@ -1,5 +1,5 @@
 """The Redis rate limiter counts like the in-process one, on Redis's clock, and a key's limit
-is not waived when Redis cannot be reached."""
+is not waived when Redis cannot be reached or does not answer."""
 
 import asyncio
 
@@ -8,8 +8,10 @@ from redis.asyncio import Redis
 
 from llmforge.api_keys.models import ApiKey
 from llmforge.core.errors import ServiceUnavailable
+from llmforge.core.redis import TIMEOUT_SECONDS, connect
 from llmforge.gateway.access import _within_rate
 from llmforge.gateway.ratelimit import InProcessRateLimiter, RateLimiter, RedisRateLimiter
+from llmforge.settings import Settings
 from tests.pg import free_port
 from tests.redis_server import RedisServer
 
@@ -61,3 +63,26 @@ def test_an_unreachable_redis_refuses_a_limited_key_with_503() -> None:
         asyncio.run(run())
     assert refused.value.code == "rate_limiter_unavailable"
     assert refused.value.status_code == 503
+
+
+def test_a_redis_that_does_not_answer_refuses_a_limited_key_with_503_at_once() -> None:
+    """It accepts the connection and reads every command; the gateway call waited 84 s."""
+
+    async def run() -> None:
+        async def swallow(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+            await reader.read()
+
+        silent = await asyncio.start_server(swallow, "127.0.0.1", 0)
+        redis = connect(
+            Settings(redis_url=f"redis://127.0.0.1:{silent.sockets[0].getsockname()[1]}/0")
+        )
+        assert redis is not None
+        key = ApiKey(id=1, name="k", rate_limit_per_minute=5)
+        try:
+            await asyncio.wait_for(_within_rate(RedisRateLimiter(redis), key), TIMEOUT_SECONDS * 10)
+        finally:
+            silent.close()
+
+    with pytest.raises(ServiceUnavailable) as refused:
+        asyncio.run(run())
+    assert refused.value.code == "rate_limiter_unavailable"
