@@ -3,14 +3,21 @@
 `make test` installs the package when it is missing; if it is still missing here the tests
 that need Redis fail loudly instead of skipping."""
 
+import asyncio
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from redis.asyncio import Redis
+
+from llmforge.core.redis import connect
+from llmforge.settings import Settings
 from tests.pg import free_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -79,3 +86,20 @@ def start_redis() -> RedisServer:
     server = RedisServer(root=Path(tempfile.mkdtemp(prefix="llmforge-redis-")), port=free_port())
     server.start()
     return server
+
+
+@asynccontextmanager
+async def silent_redis() -> AsyncIterator[Redis]:
+    """A client, configured as llmforge's, of a "Redis" that accepts connections, reads every
+    command and answers none (a hung server, a black-holed network)."""
+
+    async def swallow(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    silent = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    redis = connect(Settings(redis_url=f"redis://127.0.0.1:{silent.sockets[0].getsockname()[1]}/0"))
+    assert redis is not None
+    try:
+        yield redis
+    finally:
+        silent.close()

@@ -8,11 +8,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from llmforge.core.cache import LEAVES_CACHE, ReadCache, RedisInvalidations, announced
-from llmforge.core.redis import TIMEOUT_SECONDS, connect
+from llmforge.core.redis import TIMEOUT_SECONDS
 from llmforge.db import Base, create_engine, create_session_factory
 from llmforge.prompts.models import PromptTemplate
-from llmforge.settings import Settings
 from llmforge.users.models import Role, User
+from tests.redis_server import silent_redis
 
 
 class Loads:
@@ -153,23 +153,16 @@ def test_a_commit_does_not_wait_long_for_a_redis_that_hangs(tmp_path: Path) -> N
     and the request goes on after the client's timeout (it waited 84 s with retries)."""
 
     async def scenario() -> int:
-        async def swallow(reader: asyncio.StreamReader, _: asyncio.StreamWriter) -> None:
-            await reader.read()  # reads every command, answers none
-
-        silent = await asyncio.start_server(swallow, "127.0.0.1", 0)
-        port = silent.sockets[0].getsockname()[1]
         cache, factory = await _tracked(tmp_path)
-        redis = connect(Settings(redis_url=f"redis://127.0.0.1:{port}/0"))
-        assert redis is not None
-        RedisInvalidations(redis, cache)
         load = Loads()
         await cache.get_or_load("k", load)
-        async with factory() as session:
-            async with session.begin():
-                await _add_user(session)
-            await asyncio.wait_for(announced(session), TIMEOUT_SECONDS * 10)
+        async with silent_redis() as redis:
+            RedisInvalidations(redis, cache)
+            async with factory() as session:
+                async with session.begin():
+                    await _add_user(session)
+                await asyncio.wait_for(announced(session), TIMEOUT_SECONDS * 10)
         await cache.get_or_load("k", load)
-        silent.close()
         return load.calls
 
     assert asyncio.run(scenario()) == 2  # emptied here at once, and the request went on
