@@ -166,3 +166,29 @@ def test_a_commit_does_not_wait_long_for_a_redis_that_hangs(tmp_path: Path) -> N
         return load.calls
 
     assert asyncio.run(scenario()) == 2  # emptied here at once, and the request went on
+
+
+def test_the_request_waits_for_its_announcement_after_a_later_unwatched_commit(
+    tmp_path: Path,
+) -> None:
+    """A session that commits a watched change and then an unwatched one (a request writing
+    under `one_writer` commits twice) still waits for the first one's announcement."""
+
+    async def scenario() -> list[str]:
+        cache, factory = await _tracked(tmp_path)
+        told: list[str] = []
+
+        async def publish() -> None:
+            await asyncio.sleep(0.05)
+            told.append("published")
+
+        cache.announce_with(lambda: asyncio.get_running_loop().create_task(publish()))
+        async with factory() as session:
+            await _add_user(session)
+            await session.commit()
+            await _add_prompt(session)
+            await session.commit()
+            await announced(session)
+        return told
+
+    assert asyncio.run(scenario()) == ["published"]

@@ -126,7 +126,9 @@ def _report_commit(session: Session) -> None:
     written = session.info.pop(_CHANGED, None)
     cache = session.info.get(_CACHE)
     if written and cache is not None:
-        session.info[_ANNOUNCING] = cache.committed(written)
+        announcing = cache.committed(written)
+        if announcing is not None:  # a later commit of the same session may write nothing watched
+            session.info[_ANNOUNCING] = announcing
 
 
 async def announced(session: AsyncSession) -> None:

@@ -86,6 +86,6 @@ class Heartbeat:
         now = utcnow()
         async with transaction(self._factory) as session:
             await beat(session, now)
-        async with transaction(self._factory) as session:
-            if lost := await interrupt_lost_answers(session, now, self._interval):
-                logger.warning("marked %d answer(s) of a lost server process as interrupted", lost)
+            lost = await interrupt_lost_answers(session, now, self._interval)
+        if lost:
+            logger.warning("marked %d answer(s) of a lost server process as interrupted", lost)
