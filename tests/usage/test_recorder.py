@@ -50,3 +50,44 @@ def test_rows_survive_a_failed_write_and_count_for_quotas(tmp_path: Path) -> Non
         return int(count or 0)
 
     assert asyncio.run(scenario()) == 3
+
+
+class GatedRecorder(UsageRecorder):
+    """Holds its first write until the test opens the gate."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.writing = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def _insert(self, entries) -> None:  # type: ignore[no-untyped-def]
+        self.writing.set()
+        await self.gate.wait()
+        await super()._insert(entries)
+
+
+def test_a_flush_returns_only_once_a_write_already_under_way_has_landed(tmp_path: Path) -> None:
+    # the background task may have taken the pending rows just before a caller flushes: the
+    # caller's flush must still wait for them (a test read usage right after, and found none)
+    settings = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    upgrade(settings)
+
+    async def scenario() -> tuple[int, int]:
+        engine = create_engine(settings.resolved_database_url)
+        factory = create_session_factory(engine)
+        recorder = GatedRecorder(factory, interval=60)
+        recorder.record(entry(7, 10))
+        under_way = asyncio.create_task(recorder.flush())
+        await recorder.writing.wait()
+        caller = asyncio.create_task(recorder.flush())
+        await asyncio.sleep(0.05)
+        assert not caller.done()
+        recorder.gate.set()
+        await caller
+        async with factory() as session:
+            count = await session.scalar(select(func.count()).select_from(UsageRecord))
+        written = await under_way
+        await engine.dispose()
+        return int(count or 0), written
+
+    assert asyncio.run(scenario()) == (1, 1)

@@ -48,6 +48,9 @@ class UsageRecorder:
         self._pending: list[UsageEntry] = []
         self._writing: list[UsageEntry] = []
         self._wake = asyncio.Event()
+        # one write at a time, so that a flush returns only once every entry recorded before
+        # it is in the database, including those a flush already under way had taken
+        self._flushing = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def record(self, entry: UsageEntry) -> None:
@@ -65,19 +68,20 @@ class UsageRecorder:
         )
 
     async def flush(self) -> int:
-        batch, self._pending = self._pending, []
-        if not batch:
-            return 0
-        self._writing = batch
-        try:
-            await self._insert(batch)
-        except Exception:
-            logger.exception("could not write %d usage rows; keeping them", len(batch))
-            self._pending[:0] = batch
-            return 0
-        finally:
-            self._writing = []
-        return len(batch)
+        async with self._flushing:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return 0
+            self._writing = batch
+            try:
+                await self._insert(batch)
+            except Exception:
+                logger.exception("could not write %d usage rows; keeping them", len(batch))
+                self._pending[:0] = batch
+                return 0
+            finally:
+                self._writing = []
+            return len(batch)
 
     async def _insert(self, entries: Iterable[UsageEntry]) -> None:
         now = utcnow()
