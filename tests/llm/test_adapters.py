@@ -26,6 +26,12 @@ pytestmark = pytest.mark.anyio
 Connect = Callable[[ProviderConfig], LLMClient]
 
 
+async def disconnected(provider: Provider) -> bool:
+    """The fake saw the client go away within 5 s (waited for off the loop, which is what
+    closes the connection)."""
+    return await anyio.to_thread.run_sync(provider.fake.wait_for_disconnect, 5)
+
+
 def chat(**options: object) -> ChatRequest:
     messages = (
         ChatMessage(role="system", content="Be brief."),
@@ -207,7 +213,7 @@ async def test_idle_timeout_mid_stream(provider: Provider, connect: Connect) -> 
     error = next(e for e in events if isinstance(e, StreamError))
     assert error.kind == "timeout" and "mid-stream" in error.message
     assert behaviour.reply.startswith(text_of(events, ContentDelta))
-    assert provider.fake.wait_for_disconnect(5)
+    assert await disconnected(provider)
 
 
 async def test_leaving_early_closes_the_upstream_request(
@@ -219,7 +225,7 @@ async def test_leaving_early_closes_the_upstream_request(
         async for event in stream:
             if isinstance(event, ContentDelta):
                 break
-    assert provider.fake.wait_for_disconnect(5)
+    assert await disconnected(provider)
 
 
 async def test_cancelling_the_task_closes_the_upstream_request(
@@ -239,7 +245,7 @@ async def test_cancelling_the_task_closes_the_upstream_request(
         with anyio.fail_after(5):
             await first_delta.wait()
         group.cancel_scope.cancel()
-    assert provider.fake.wait_for_disconnect(5)
+    assert await disconnected(provider)
 
 
 async def test_the_key_never_appears_in_errors(provider: Provider, connect: Connect) -> None:

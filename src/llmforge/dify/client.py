@@ -15,8 +15,8 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import anyio
-import httpx
 
 from llmforge.dify.models import DifyAppType
 from llmforge.llm.adapter import HttpAdapter, RawEvent
@@ -32,6 +32,7 @@ from llmforge.llm.base import (
     RemoteModel,
     Usage,
 )
+from llmforge.llm.clients import Pool, UpstreamRequest
 from llmforge.llm.errors import UnsupportedOperation, UpstreamError, kind_for_status
 from llmforge.llm.policy import Deadline, decode_json
 from llmforge.llm.sse import sse_events
@@ -141,7 +142,7 @@ class DifyClient(HttpAdapter):
     def __init__(
         self,
         config: Any,
-        http: httpx.AsyncClient,
+        http: Pool,
         call: DifyCall,
         on_conversation: ConversationHook | None = None,
     ) -> None:
@@ -149,7 +150,7 @@ class DifyClient(HttpAdapter):
         self.call = call
         self._on_conversation = on_conversation
 
-    def chat_request(self, request: ChatRequest, *, stream: bool) -> httpx.Request:
+    def chat_request(self, request: ChatRequest, *, stream: bool) -> UpstreamRequest:
         query = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
         call = self.call
         body: dict[str, Any] = {"response_mode": "streaming", "user": call.user}
@@ -181,9 +182,10 @@ class DifyClient(HttpAdapter):
         with anyio.move_on_after(STOP_TIMEOUT):
             try:
                 response = await self._http.send(request)
-                if not response.is_success:
-                    logger.warning("Dify refused to stop task: HTTP %s", response.status_code)
-            except httpx.HTTPError as exc:
+                response.release()
+                if response.status >= 300:
+                    logger.warning("Dify refused to stop task: HTTP %s", response.status)
+            except aiohttp.ClientError as exc:
                 logger.warning("could not stop a Dify task: %s", exc)
 
     async def parse_stream(self, lines: AsyncIterator[str]) -> AsyncIterator[RawEvent]:

@@ -8,8 +8,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import aclosing
 from typing import Any
 
-import httpx
-
 from llmforge.llm.base import (
     Capability,
     ChatMessage,
@@ -27,6 +25,7 @@ from llmforge.llm.base import (
     StreamError,
     Usage,
 )
+from llmforge.llm.clients import Pool, UpstreamRequest
 from llmforge.llm.errors import UpstreamError
 from llmforge.llm.policy import Deadline, open_stream, request_json
 from llmforge.llm.thinking import ThinkTagSplitter
@@ -153,9 +152,9 @@ async def collect(events: AsyncGenerator[Event, None]) -> Completion:
 
 class HttpAdapter(ABC):
     """Base of the four protocol adapters; one instance per provider config, sharing the
-    config's pooled httpx client."""
+    config's pooled connections."""
 
-    def __init__(self, config: ProviderConfig, http: httpx.AsyncClient) -> None:
+    def __init__(self, config: ProviderConfig, http: Pool) -> None:
         self._config = config
         self._http = http
 
@@ -164,7 +163,7 @@ class HttpAdapter(ABC):
         return self._config
 
     @abstractmethod
-    def chat_request(self, request: ChatRequest, *, stream: bool) -> httpx.Request: ...
+    def chat_request(self, request: ChatRequest, *, stream: bool) -> UpstreamRequest: ...
 
     @abstractmethod
     def parse_stream(self, lines: AsyncIterator[str]) -> AsyncIterator[RawEvent]: ...
@@ -188,16 +187,16 @@ class HttpAdapter(ABC):
         *,
         json: Any = None,
         params: dict[str, str] | None = None,
-    ) -> httpx.Request:
+    ) -> UpstreamRequest:
         query = dict(params or {})
         if self._config.quirks.api_version:
             query["api-version"] = self._config.quirks.api_version
-        return self._http.build_request(
+        return UpstreamRequest.with_json(
             method,
             self._config.base_url.rstrip("/") + path,
-            json=json,
+            self._headers(),
+            json,
             params=query or None,
-            headers=self._headers(),
         )
 
     def _headers(self) -> dict[str, str]:
@@ -210,7 +209,7 @@ class HttpAdapter(ABC):
             headers[_AUTH_HEADERS[style]] = key
         return {**headers, **self._config.extra_headers}
 
-    async def get_json(self, request: httpx.Request) -> Any:
+    async def get_json(self, request: UpstreamRequest) -> Any:
         try:
             return await request_json(self._http, request, self._config)
         except UpstreamError as exc:

@@ -4,8 +4,6 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from llmforge.llm.adapter import HttpAdapter, RawEvent, remote_model
 from llmforge.llm.base import (
     ChatRequest,
@@ -16,6 +14,7 @@ from llmforge.llm.base import (
     RemoteModel,
     Usage,
 )
+from llmforge.llm.clients import UpstreamRequest
 from llmforge.llm.errors import UnsupportedOperation, UpstreamError, message_from_payload
 from llmforge.llm.policy import decode_json
 from llmforge.llm.sse import sse_events
@@ -75,7 +74,7 @@ class AnthropicClient(HttpAdapter):
     def protocol_headers(self) -> dict[str, str]:
         return {"anthropic-version": self.config.quirks.anthropic_version}
 
-    def chat_request(self, request: ChatRequest, *, stream: bool) -> httpx.Request:
+    def chat_request(self, request: ChatRequest, *, stream: bool) -> UpstreamRequest:
         system, messages = _system_and_messages(request)
         body: dict[str, Any] = {
             "model": request.model,

@@ -4,8 +4,6 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from llmforge.llm.adapter import HttpAdapter, RawEvent, remote_model
 from llmforge.llm.base import (
     ChatRequest,
@@ -16,6 +14,7 @@ from llmforge.llm.base import (
     RemoteModel,
     Usage,
 )
+from llmforge.llm.clients import UpstreamRequest
 from llmforge.llm.errors import UpstreamError, error_from_payload
 from llmforge.llm.policy import decode_json
 from llmforge.llm.sse import sse_events
@@ -99,7 +98,7 @@ def _contents(request: ChatRequest) -> dict[str, Any]:
 
 
 class GeminiClient(HttpAdapter):
-    def chat_request(self, request: ChatRequest, *, stream: bool) -> httpx.Request:
+    def chat_request(self, request: ChatRequest, *, stream: bool) -> UpstreamRequest:
         body = _contents(request)
         generation = _generation_config(request)
         if generation:

@@ -4,8 +4,6 @@ becomes reasoning; `prompt_eval_count`/`eval_count` are the usage."""
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from llmforge.llm.adapter import HttpAdapter, RawEvent, remote_model
 from llmforge.llm.base import (
     ChatRequest,
@@ -16,6 +14,7 @@ from llmforge.llm.base import (
     RemoteModel,
     Usage,
 )
+from llmforge.llm.clients import UpstreamRequest
 from llmforge.llm.errors import UpstreamError
 from llmforge.llm.policy import decode_json
 from llmforge.llm.tokens import estimate_input_tokens
@@ -55,7 +54,7 @@ def _options(request: ChatRequest) -> dict[str, Any]:
 
 
 class OllamaClient(HttpAdapter):
-    def chat_request(self, request: ChatRequest, *, stream: bool) -> httpx.Request:
+    def chat_request(self, request: ChatRequest, *, stream: bool) -> UpstreamRequest:
         body: dict[str, Any] = {
             "model": request.model,
             "messages": [m.model_dump() for m in request.messages],

@@ -4,8 +4,6 @@ every OpenAI-compatible provider, with the preset's quirks."""
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
-
 from llmforge.llm.adapter import HttpAdapter, RawEvent, remote_model
 from llmforge.llm.base import (
     ChatRequest,
@@ -16,6 +14,7 @@ from llmforge.llm.base import (
     RemoteModel,
     Usage,
 )
+from llmforge.llm.clients import UpstreamRequest
 from llmforge.llm.errors import UpstreamError, kind_for_status, message_from_payload
 from llmforge.llm.policy import decode_json
 from llmforge.llm.sse import sse_events
@@ -74,7 +73,7 @@ class OpenAICompatClient(HttpAdapter):
             return f"/deployments/{model}/{endpoint}"
         return f"/{endpoint}"
 
-    def chat_request(self, request: ChatRequest, *, stream: bool) -> httpx.Request:
+    def chat_request(self, request: ChatRequest, *, stream: bool) -> UpstreamRequest:
         body: dict[str, Any] = {
             "model": request.model,
             "messages": [m.model_dump() for m in request.messages],

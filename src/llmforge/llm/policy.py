@@ -9,15 +9,21 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
-import anyio
-import httpx
+import aiohttp
+from aiohttp.http_exceptions import LineTooLong
 
 from llmforge.llm.base import ProviderConfig, RetrySettings
+from llmforge.llm.clients import Pool, UpstreamRequest
 from llmforge.llm.errors import UpstreamError, error_from_response, redact
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
 ERROR_BODY_LIMIT = 64 * 1024
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""A streamed line longer than this is refused (one event is a few hundred bytes)."""
+CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+"""Nothing was sent: safe to try again."""
 
 
 class Deadline:
@@ -53,7 +59,7 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _transport_error(exc: Exception, config: ProviderConfig) -> UpstreamError:
-    if isinstance(exc, httpx.TimeoutException):
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
         error = UpstreamError("timeout", f"connecting to {_host(config)} timed out")
     else:
         error = UpstreamError("unreachable", f"cannot reach {_host(config)}: {exc}")
@@ -61,38 +67,49 @@ def _transport_error(exc: Exception, config: ProviderConfig) -> UpstreamError:
 
 
 def _host(config: ProviderConfig) -> str:
-    return httpx.URL(config.base_url).host or config.base_url
+    return urlsplit(config.base_url).hostname or config.base_url
 
 
-async def _send_once(
-    http: httpx.AsyncClient, request: httpx.Request, wait: float
-) -> httpx.Response:
-    with anyio.fail_after(wait):
-        return await http.send(request, stream=True)
+class FirstByteTimeout(Exception):
+    """Nothing came back in time (as opposed to a connection that could not be opened)."""
 
 
-async def _read_error(response: httpx.Response, config: ProviderConfig) -> UpstreamError:
+async def _send_once(http: Pool, request: UpstreamRequest, wait: float) -> aiohttp.ClientResponse:
+    try:
+        async with asyncio.timeout(wait):
+            return await http.send(request)
+    except CONNECT_ERRORS:
+        raise  # a connect timeout is a TimeoutError too: keep it apart from the first byte's
+    except TimeoutError:
+        raise FirstByteTimeout from None
+
+
+async def _read_error(response: aiohttp.ClientResponse, config: ProviderConfig) -> UpstreamError:
     body = b""
     try:
-        with anyio.fail_after(config.timeouts.idle):
-            async for chunk in response.aiter_bytes():
+        async with asyncio.timeout(config.timeouts.idle):
+            while len(body) < ERROR_BODY_LIMIT and (
+                chunk := await response.content.read(ERROR_BODY_LIMIT - len(body))
+            ):
                 body += chunk
-                if len(body) >= ERROR_BODY_LIMIT:
-                    break
-    except (httpx.HTTPError, TimeoutError):
+    except (aiohttp.ClientError, TimeoutError):
         pass
     finally:
-        await response.aclose()
-    return error_from_response(response.status_code, body).redacted(config.secret())
+        response.release()
+    return error_from_response(response.status, body).redacted(config.secret())
+
+
+def _succeeded(response: aiohttp.ClientResponse) -> bool:
+    return 200 <= response.status < 300
 
 
 async def send_with_retry(
-    http: httpx.AsyncClient,
-    request: httpx.Request,
+    http: Pool,
+    request: UpstreamRequest,
     config: ProviderConfig,
     deadline: Deadline,
     first_byte: float,
-) -> httpx.Response:
+) -> aiohttp.ClientResponse:
     """Send until a non-retryable answer arrives. Returns an open, successful streaming
     response; raises UpstreamError otherwise."""
     retry = config.retry
@@ -100,27 +117,29 @@ async def send_with_retry(
         last = attempt == retry.max_attempts - 1
         try:
             response = await _send_once(http, request, deadline.left(first_byte))
-        except TimeoutError:
+        except FirstByteTimeout:
             raise UpstreamError("timeout", _first_byte_message(first_byte)) from None
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        except CONNECT_ERRORS as exc:
             if last:
                 raise _transport_error(exc, config) from None
-            await anyio.sleep(backoff_delay(attempt, retry, None) or 0)
+            await asyncio.sleep(backoff_delay(attempt, retry, None) or 0)
             continue
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             raise _transport_error(exc, config) from None
-        if response.is_success:
+        if _succeeded(response):
             return response
         delay = None if last else _retry_delay(response, attempt, retry)
         if delay is None:
             raise await _read_error(response, config)
-        await response.aclose()
-        await anyio.sleep(delay)
+        response.release()
+        await asyncio.sleep(delay)
     raise AssertionError("unreachable: the last attempt always returns or raises")
 
 
-def _retry_delay(response: httpx.Response, attempt: int, retry: RetrySettings) -> float | None:
-    if response.status_code not in RETRYABLE_STATUSES:
+def _retry_delay(
+    response: aiohttp.ClientResponse, attempt: int, retry: RetrySettings
+) -> float | None:
+    if response.status not in RETRYABLE_STATUSES:
         return None
     return backoff_delay(attempt, retry, response.headers.get("retry-after"))
 
@@ -131,21 +150,31 @@ def _first_byte_message(seconds: float) -> str:
 
 @asynccontextmanager
 async def open_stream(
-    http: httpx.AsyncClient, request: httpx.Request, config: ProviderConfig, deadline: Deadline
+    http: Pool, request: UpstreamRequest, config: ProviderConfig, deadline: Deadline
 ) -> AsyncIterator[AsyncIterator[str]]:
     """The response body as lines, each awaited under the first-byte, idle and total limits.
-    The response is closed on leaving, however that happens."""
+    The response is released on leaving, however that happens (its connection is closed
+    unless the body was read to the end)."""
     response = await send_with_retry(http, request, config, deadline, config.timeouts.first_byte)
     try:
         yield _timed_lines(response, config, deadline)
     finally:
-        await response.aclose()
+        response.release()
+
+
+async def body_lines(response: aiohttp.ClientResponse) -> AsyncIterator[str]:
+    """Lines without their ending, as SSE and NDJSON mean them: split at LF, CRLF or a lone CR
+    (a CR inside a JSON string is always escaped, so a raw one ends a line)."""
+    while raw := await response.content.readline(max_line_length=MAX_LINE_BYTES):
+        text = raw.decode("utf-8", "replace").removesuffix("\n").removesuffix("\r")
+        for line in text.split("\r"):
+            yield line
 
 
 async def _timed_lines(
-    response: httpx.Response, config: ProviderConfig, deadline: Deadline
+    response: aiohttp.ClientResponse, config: ProviderConfig, deadline: Deadline
 ) -> AsyncIterator[str]:
-    lines = response.aiter_lines()
+    lines = body_lines(response)
     limit, what = config.timeouts.first_byte, "first byte"
     while True:
         line = await _next_line(lines, deadline, limit, what)
@@ -160,8 +189,6 @@ async def _next_line(
 ) -> str | None:
     wait = deadline.left(limit)
     try:
-        # asyncio's timeout, not anyio's: this runs once per streamed line, and anyio's cancel
-        # scope cost about a third of relaying a token.
         async with asyncio.timeout(wait):
             return await anext(lines, None)
     except TimeoutError:
@@ -172,25 +199,26 @@ async def _next_line(
         else:
             message = _first_byte_message(limit)
         raise UpstreamError("timeout", message) from None
-    except httpx.HTTPError as exc:
+    except LineTooLong:
+        message = f"the provider sent a line longer than {MAX_LINE_BYTES // 2**20} MiB"
+        raise UpstreamError("bad_response", message) from None
+    except aiohttp.ClientError as exc:
         raise UpstreamError("interrupted", f"the connection broke mid-stream: {exc}") from None
 
 
-async def request_json(
-    http: httpx.AsyncClient, request: httpx.Request, config: ProviderConfig
-) -> Any:
+async def request_json(http: Pool, request: UpstreamRequest, config: ProviderConfig) -> Any:
     """A whole JSON answer (model lists, embeddings, non-streamed chat) within `total`."""
     deadline = Deadline(config.timeouts.total)
     response = await send_with_retry(http, request, config, deadline, config.timeouts.total)
     try:
-        with anyio.fail_after(deadline.left(config.timeouts.total)):
-            body = await response.aread()
+        async with asyncio.timeout(deadline.left(config.timeouts.total)):
+            body = await response.read()
     except TimeoutError:
         raise UpstreamError("timeout", _first_byte_message(config.timeouts.total)) from None
-    except httpx.HTTPError as exc:
+    except aiohttp.ClientError as exc:
         raise UpstreamError("interrupted", f"the connection broke: {exc}") from None
     finally:
-        await response.aclose()
+        response.release()
     return decode_json(body, config)
 
 

@@ -1,0 +1,100 @@
+"""What the HTTP layer under the adapters owes every provider, on raw HTTP/1.1 servers that
+answer exactly the bytes a test gives them: SSE in any of its three line endings, a refusal of
+absurdly long lines, and the proxy the environment names."""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from llmforge.llm import LLMClient, ProviderConfig
+from llmforge.llm.base import ContentDelta, StreamError
+from llmforge.llm.clients import environment_proxy
+from llmforge.llm.policy import MAX_LINE_BYTES
+from tests.llm.test_adapters import chat, events_of, text_of
+
+pytestmark = pytest.mark.anyio
+Connect = Callable[[ProviderConfig], LLMClient]
+StartServer = Callable[[bytes], Awaitable[tuple["RawServer", str]]]
+
+
+class RawServer:
+    """Answers every request with `body` as a closed SSE response; keeps the request lines."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.request_lines: list[str] = []
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        self.request_lines.append(head.split(b"\r\n", 1)[0].decode())
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
+        )
+        writer.write(self.body)
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[StartServer]:
+    servers: list[asyncio.Server] = []
+
+    async def start(body: bytes) -> tuple[RawServer, str]:
+        raw = RawServer(body)
+        server = await asyncio.start_server(raw.serve, "127.0.0.1", 0)
+        servers.append(server)
+        return raw, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def sse(ending: bytes) -> bytes:
+    events = [
+        b'data: {"choices":[{"index":0,"delta":{"content":"Hel"}}]}',
+        b'data: {"choices":[{"index":0,"delta":{"content":"lo"},"finish_reason":"stop"}]}',
+        b"data: [DONE]",
+    ]
+    return b"".join(event + ending + ending for event in events)
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+async def test_sse_lines_end_in_any_of_the_three_ways(
+    ending: bytes, raw_server: StartServer, connect: Connect
+) -> None:
+    _, url = await raw_server(sse(ending))
+    events = await events_of(connect(ProviderConfig(protocol="openai", base_url=url)), chat())
+    assert text_of(events, ContentDelta) == "Hello"
+    assert not [event for event in events if isinstance(event, StreamError)]
+
+
+async def test_a_line_longer_than_the_limit_is_a_bad_response(
+    raw_server: StartServer, connect: Connect
+) -> None:
+    _, url = await raw_server(b"data: " + b"x" * (MAX_LINE_BYTES + 1) + b"\n\n")
+    events = await events_of(connect(ProviderConfig(protocol="openai", base_url=url)), chat())
+    error = next(event for event in events if isinstance(event, StreamError))
+    assert error.kind == "bad_response" and "longer than 16 MiB" in error.message
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+    raw_server: StartServer, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy, proxy_url = await raw_server(sse(b"\n"))
+    monkeypatch.setenv("HTTP_PROXY", proxy_url.removesuffix("/v1"))
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+    config = ProviderConfig(protocol="openai", base_url="http://llm.example:8080/v1")
+    events = await events_of(connect(config), chat())
+    assert text_of(events, ContentDelta) == "Hello"
+    # a proxy is sent the absolute URL; the provider's host never had to resolve here
+    assert proxy.request_lines == ["POST http://llm.example:8080/v1/chat/completions HTTP/1.1"]
+    assert environment_proxy("http://internal.example/v1") is None
+    assert environment_proxy("https://llm.example/v1") is None  # no HTTPS_PROXY named
