@@ -18,9 +18,11 @@ import aiohttp
 
 from llmforge.llm.base import ProviderConfig
 
-# Every connection opened is kept for reuse: keeping fewer than can be open made a busy server
-# close and reopen a connection per call, which cost it two thirds of its rate.
-MAX_CONNECTIONS = 100
+# A stream holds its connection for as long as the model talks: with 100, the 101st concurrent
+# stream to one provider waited for a free connection and failed after the connect timeout.
+# Every connection opened is kept for reuse (closing what could not be kept cost a busy server
+# two thirds of its rate).
+MAX_CONNECTIONS = 1000
 KEEPALIVE_SECONDS = 30
 
 
