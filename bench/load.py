@@ -42,14 +42,16 @@ def stream(url: str, body: dict[str, Any], is_token: Callable[[bytes], bool]) ->
     async def send(client: aiohttp.ClientSession) -> float:
         started = time.perf_counter()
         first = None
+        last = b""
         async with client.post(url, json=body) as response:
             if response.status != 200:
                 raise RuntimeError(f"{response.status}: {(await response.text())[:200]}")
             async for line in response.content:
                 if first is None and is_token(line):
                     first = time.perf_counter() - started
+                last = line if line.strip() else last
         if first is None:
-            raise RuntimeError("the stream carried no token")
+            raise RuntimeError(f"the stream carried no token; its last line: {last[-400:]!r}")
         return first
 
     return send

@@ -3,6 +3,7 @@ answer exactly the bytes a test gives them: SSE in any of its three line endings
 absurdly long lines, and the proxy the environment names."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -18,6 +19,21 @@ Connect = Callable[[ProviderConfig], LLMClient]
 StartServer = Callable[[bytes], Awaitable[tuple["RawServer", str]]]
 
 
+async def read_request(reader: asyncio.StreamReader) -> str:
+    """Reads one request with its body; its request line."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    await reader.readexactly(length)
+    return head.split(b"\r\n", 1)[0].decode()
+
+
 class RawServer:
     """Answers every request with `body` as a closed SSE response; keeps the request lines."""
 
@@ -26,14 +42,7 @@ class RawServer:
         self.request_lines: list[str] = []
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        self.request_lines.append(head.split(b"\r\n", 1)[0].decode())
-        length = next(
-            int(line.split(b":", 1)[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length:")
-        )
-        await reader.readexactly(length)
+        self.request_lines.append(await read_request(reader))
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
         )
@@ -98,3 +107,46 @@ async def test_calls_go_through_the_proxy_the_environment_names(
     assert proxy.request_lines == ["POST http://llm.example:8080/v1/chat/completions HTTP/1.1"]
     assert environment_proxy("http://internal.example/v1") is None
     assert environment_proxy("https://llm.example/v1") is None  # no HTTPS_PROXY named
+
+
+class ForgetfulServer:
+    """Answers the first request on each connection and keeps the connection, then closes it
+    without a word when a second request arrives on it: what a kept connection looks like to
+    the client when the server's keep-alive ran out just as the request left (uvicorn, behind
+    vLLM and LLaMA-Factory's API, keeps idle connections for 5 s)."""
+
+    ANSWER = (
+        b'{"id":"c","object":"chat.completion","model":"m","choices":[{"index":0,'
+        b'"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],'
+        b'"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}'
+    )
+
+    def __init__(self) -> None:
+        self.connections = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        await read_request(reader)
+        head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        writer.write(f"{head}content-length: {len(self.ANSWER)}\r\n\r\n".encode())
+        writer.write(self.ANSWER)
+        await writer.drain()
+        with contextlib.suppress(asyncio.IncompleteReadError):
+            await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+
+async def test_a_kept_connection_the_server_just_closed_is_retried_on_a_new_one(
+    connect: Connect,
+) -> None:
+    # aiohttp itself retries only idempotent methods; a chat completion is a POST
+    forgetful = ForgetfulServer()
+    server = await asyncio.start_server(forgetful.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = connect(ProviderConfig(protocol="openai", base_url=f"http://127.0.0.1:{port}/v1"))
+    try:
+        for _ in range(2):
+            assert (await client.complete(chat(), stream=False)).content == "Hi"
+        assert forgetful.connections == 2
+    finally:
+        server.close()

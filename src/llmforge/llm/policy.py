@@ -24,6 +24,10 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 """A streamed line longer than this is refused (one event is a few hundred bytes)."""
 CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 """Nothing was sent: safe to try again."""
+STALE_CONNECTION_ERRORS = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+"""The provider closed or reset a kept connection before answering anything: its keep-alive
+ran out as the request left (uvicorn, behind vLLM and LLaMA-Factory, keeps idle connections
+5 s). aiohttp sends again by itself only for idempotent methods; a chat is a POST."""
 
 
 class Deadline:
@@ -124,6 +128,10 @@ async def send_with_retry(
                 raise _transport_error(exc, config) from None
             await asyncio.sleep(backoff_delay(attempt, retry, None) or 0)
             continue
+        except STALE_CONNECTION_ERRORS as exc:
+            if last:
+                raise _transport_error(exc, config) from None
+            continue  # at once: the next attempt takes another connection or opens one
         except aiohttp.ClientError as exc:
             raise _transport_error(exc, config) from None
         if _succeeded(response):
