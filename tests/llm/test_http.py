@@ -136,17 +136,20 @@ class ForgetfulServer:
         writer.close()
 
 
-async def test_a_kept_connection_the_server_just_closed_is_retried_on_a_new_one(
+async def test_kept_connections_the_server_just_closed_are_passed_over_for_a_new_one(
     connect: Connect,
 ) -> None:
-    # aiohttp itself retries only idempotent methods; a chat completion is a POST
+    # aiohttp itself sends again only idempotent methods, and a chat completion is a POST.
+    # Connections that went idle together expire together: four are kept here, all of them
+    # stale for the next call, which must still be answered
     forgetful = ForgetfulServer()
     server = await asyncio.start_server(forgetful.serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     client = connect(ProviderConfig(protocol="openai", base_url=f"http://127.0.0.1:{port}/v1"))
     try:
-        for _ in range(2):
-            assert (await client.complete(chat(), stream=False)).content == "Hi"
-        assert forgetful.connections == 2
+        burst = await asyncio.gather(*(client.complete(chat(), stream=False) for _ in range(4)))
+        assert [completion.content for completion in burst] == ["Hi"] * 4
+        assert (await client.complete(chat(), stream=False)).content == "Hi"
+        assert forgetful.connections == 5
     finally:
         server.close()

@@ -28,6 +28,9 @@ STALE_CONNECTION_ERRORS = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSErro
 """The provider closed or reset a kept connection before answering anything: its keep-alive
 ran out as the request left (uvicorn, behind vLLM and LLaMA-Factory, keeps idle connections
 5 s). aiohttp sends again by itself only for idempotent methods; a chat is a POST."""
+STALE_RETRIES = 5
+"""Connections that went idle together expire together, so a busy server can meet several in
+a row; each costs a failed write and nothing else."""
 
 
 class Deadline:
@@ -81,11 +84,24 @@ class FirstByteTimeout(Exception):
 async def _send_once(http: Pool, request: UpstreamRequest, wait: float) -> aiohttp.ClientResponse:
     try:
         async with asyncio.timeout(wait):
-            return await http.send(request)
+            return await _send_past_stale_connections(http, request)
     except CONNECT_ERRORS:
         raise  # a connect timeout is a TimeoutError too: keep it apart from the first byte's
     except TimeoutError:
         raise FirstByteTimeout from None
+
+
+async def _send_past_stale_connections(
+    http: Pool, request: UpstreamRequest
+) -> aiohttp.ClientResponse:
+    for _ in range(STALE_RETRIES):
+        try:
+            return await http.send(request)
+        except CONNECT_ERRORS:
+            raise  # a ClientOSError too, but no connection was made: the caller backs off
+        except STALE_CONNECTION_ERRORS:
+            continue  # that connection is closed now: the next try takes another
+    return await http.send(request)
 
 
 async def _read_error(response: aiohttp.ClientResponse, config: ProviderConfig) -> UpstreamError:
@@ -128,10 +144,6 @@ async def send_with_retry(
                 raise _transport_error(exc, config) from None
             await asyncio.sleep(backoff_delay(attempt, retry, None) or 0)
             continue
-        except STALE_CONNECTION_ERRORS as exc:
-            if last:
-                raise _transport_error(exc, config) from None
-            continue  # at once: the next attempt takes another connection or opens one
         except aiohttp.ClientError as exc:
             raise _transport_error(exc, config) from None
         if _succeeded(response):
