@@ -1,5 +1,7 @@
 """Errors, limits and operational endpoints: the parts every later capability relies on."""
 
+import gc
+
 import httpx
 
 from tests.conftest import LiveServer
@@ -111,3 +113,9 @@ def test_a_number_too_large_for_the_database_is_a_422_and_writes_nothing(
         assert refused.json()["code"] == "number_out_of_range"
         assert "too large" in refused.json()["message"]
     assert alice.get("/api/knowledge-bases").json()["total"] == 0
+
+
+def test_what_lives_from_start_up_is_left_out_of_full_collections(server: LiveServer) -> None:
+    # full collections walked every object the app made at start-up and stalled every stream
+    # for tens of milliseconds (docs/performance.md); the running app has them frozen
+    assert gc.get_freeze_count() > 10_000
