@@ -1,21 +1,25 @@
-"""A provider's shared connection pool keeps what it opened: a second burst of concurrent
-calls reuses the first burst's connections instead of opening new ones (with 20 kept of 100, a
-busy gateway closed and reopened a connection per call and fell to a third of its rate)."""
+"""A provider's shared connection pool keeps what it opened and opens as many as are needed:
+a second burst of concurrent calls reuses the first burst's connections (with 20 kept of 100,
+a busy gateway closed and reopened a connection per call and fell to a third of its rate), and
+far more than 100 calls can be in flight at once (streams hold theirs while the model talks)."""
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import pytest
 
 from llmforge.llm import ClientRegistry, ProviderConfig, TimeoutSettings
 from llmforge.llm.clients import Pool, UpstreamRequest
 
-BURST = 40
+pytestmark = pytest.mark.anyio
 
 
 class CountingServer:
     """HTTP/1.1 with keep-alive on loopback; each answer takes `delay`, so a burst overlaps."""
 
-    def __init__(self, delay: float = 0.05) -> None:
+    def __init__(self, delay: float) -> None:
         self.delay = delay
         self.connections = 0
 
@@ -30,51 +34,49 @@ class CountingServer:
             writer.close()
 
 
-@pytest.mark.anyio
-async def test_a_second_burst_reuses_the_first_bursts_connections() -> None:
-    counting = CountingServer()
-    server = await asyncio.start_server(counting.serve, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    registry = ClientRegistry()
-    config = ProviderConfig(protocol="openai", base_url=f"http://127.0.0.1:{port}/v1")
-    pool = registry.get(config)
-    try:
-        for _ in range(2):
-            answers = await asyncio.gather(*(answer(pool, config.base_url) for _ in range(BURST)))
-            assert answers == [b"ok"] * BURST
-        assert counting.connections == BURST
-    finally:
-        await registry.aclose_all()
-        server.close()
+@dataclass(frozen=True)
+class Provider:
+    pool: Pool
+    url: str
+
+    async def burst(self, calls: int) -> list[bytes]:
+        return await asyncio.gather(*(self.answer() for _ in range(calls)))
+
+    async def answer(self) -> bytes:
+        response = await self.pool.send(UpstreamRequest("GET", self.url, {}))
+        try:
+            return await response.read()
+        finally:
+            response.release()
 
 
-async def answer(pool: Pool, url: str) -> bytes:
-    response = await pool.send(UpstreamRequest("GET", url, {}))
-    try:
-        return await response.read()
-    finally:
-        response.release()
-
-
-@pytest.mark.anyio
-async def test_a_provider_takes_many_more_than_a_hundred_calls_at_once() -> None:
-    # streams hold their connection while the model talks; with 100 per pool the 101st
-    # concurrent call waited for a free one and failed after the connect timeout
-    counting = CountingServer(delay=1.0)
+@asynccontextmanager
+async def provider_on(counting: CountingServer, connect_timeout: float) -> AsyncIterator[Provider]:
+    """A provider pool on `counting`, served on loopback; both closed afterwards."""
     server = await asyncio.start_server(counting.serve, "127.0.0.1", 0, backlog=512)
-    port = server.sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
     registry = ClientRegistry()
-    config = ProviderConfig(
-        protocol="openai",
-        base_url=f"http://127.0.0.1:{port}/v1",
-        timeouts=TimeoutSettings(connect=0.5, first_byte=5, idle=5, total=10),
-    )
-    pool = registry.get(config)
+    timeouts = TimeoutSettings(connect=connect_timeout, first_byte=5, idle=5, total=10)
+    config = ProviderConfig(protocol="openai", base_url=url, timeouts=timeouts)
     try:
-        calls = 250
-        answers = await asyncio.gather(*(answer(pool, config.base_url) for _ in range(calls)))
-        assert answers == [b"ok"] * calls
-        assert counting.connections == calls
+        yield Provider(registry.get(config), url)
     finally:
         await registry.aclose_all()
         server.close()
+
+
+async def test_a_second_burst_reuses_the_first_bursts_connections() -> None:
+    counting = CountingServer(delay=0.05)
+    async with provider_on(counting, connect_timeout=10) as provider:
+        for _ in range(2):
+            assert await provider.burst(40) == [b"ok"] * 40
+    assert counting.connections == 40
+
+
+async def test_a_provider_takes_many_more_than_a_hundred_calls_at_once() -> None:
+    # with 100 per pool the 101st concurrent call waited for a free connection and failed
+    # after the connect timeout
+    counting = CountingServer(delay=1.0)
+    async with provider_on(counting, connect_timeout=0.5) as provider:
+        assert await provider.burst(250) == [b"ok"] * 250
+    assert counting.connections == 250
