@@ -11,12 +11,12 @@ import pytest
 from llmforge.llm import LLMClient, ProviderConfig
 from llmforge.llm.base import ContentDelta, StreamError
 from llmforge.llm.clients import environment_proxy
-from llmforge.llm.policy import MAX_LINE_BYTES
+from llmforge.llm.lines import MAX_LINE_BYTES
 from tests.llm.test_adapters import chat, events_of, text_of
 
 pytestmark = pytest.mark.anyio
 Connect = Callable[[ProviderConfig], LLMClient]
-StartServer = Callable[[bytes], Awaitable[tuple["RawServer", str]]]
+StartServer = Callable[[bytes | list[bytes]], Awaitable[tuple["RawServer", str]]]
 
 
 async def read_request(reader: asyncio.StreamReader) -> str:
@@ -35,10 +35,12 @@ async def read_request(reader: asyncio.StreamReader) -> str:
 
 
 class RawServer:
-    """Answers every request with `body` as a closed SSE response; keeps the request lines."""
+    """Answers every request with `body` as a closed SSE response (a list of pieces is sent
+    piece by piece, a moment apart, so that each arrives in a read of its own); keeps the
+    request lines."""
 
-    def __init__(self, body: bytes) -> None:
-        self.body = body
+    def __init__(self, body: bytes | list[bytes]) -> None:
+        self.pieces = body if isinstance(body, list) else [body]
         self.request_lines: list[str] = []
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -46,8 +48,10 @@ class RawServer:
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
         )
-        writer.write(self.body)
-        await writer.drain()
+        for piece in self.pieces:
+            writer.write(piece)
+            await writer.drain()
+            await asyncio.sleep(0.02)
         writer.close()
 
 
@@ -55,7 +59,7 @@ class RawServer:
 async def raw_server() -> AsyncIterator[StartServer]:
     servers: list[asyncio.Server] = []
 
-    async def start(body: bytes) -> tuple[RawServer, str]:
+    async def start(body: bytes | list[bytes]) -> tuple[RawServer, str]:
         raw = RawServer(body)
         server = await asyncio.start_server(raw.serve, "127.0.0.1", 0)
         servers.append(server)
@@ -82,6 +86,22 @@ async def test_sse_lines_end_in_any_of_the_three_ways(
     _, url = await raw_server(sse(ending))
     events = await events_of(connect(ProviderConfig(protocol="openai", base_url=url)), chat())
     assert text_of(events, ContentDelta) == "Hello"
+    assert not [event for event in events if isinstance(event, StreamError)]
+
+
+async def test_lines_cut_anywhere_between_reads_come_out_whole(
+    raw_server: StartServer, connect: Connect
+) -> None:
+    # an event's data on two lines: a CRLF read as two line endings would cut it in two
+    event = 'data: {"choices":[{"index":0,\r\ndata: "delta":{"content":"%s"},%s}]}\r\n\r\n'
+    first = event % ("Grüß ", '"finish_reason":null')
+    last = event % ("dich", '"finish_reason":"stop"')
+    body = (first + last).encode() + b"data: [DONE]\r\n\r\n"
+    cuts = [body.index(b"\r\n") + 1, body.index(b"\xc3\xbc") + 1, body.index(b"dich")]
+    pieces = [body[start:end] for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+    _, url = await raw_server(pieces)
+    events = await events_of(connect(ProviderConfig(protocol="openai", base_url=url)), chat())
+    assert text_of(events, ContentDelta) == "Grüß dich"
     assert not [event for event in events if isinstance(event, StreamError)]
 
 

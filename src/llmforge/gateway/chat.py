@@ -3,7 +3,6 @@ ChatRequest, the answer an OpenAI completion or a stream of `chat.completion.chu
 as `reasoning_content` deltas, usage last when `stream_options.include_usage` is set). Every
 call is recorded as usage (source `gateway`) exactly as chat records its answers."""
 
-import json
 import secrets
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -12,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+from pydantic_core import to_json
 
 from llmforge.calls.answer import Answer, usage_entry
 from llmforge.core.errors import BadRequest
@@ -167,8 +167,8 @@ async def complete(
     }
 
 
-def _sse(payload: dict[str, Any]) -> str:
-    return f"data: {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))}\n\n"
+def _sse(payload: dict[str, Any]) -> bytes:
+    return b"data: " + to_json(payload) + b"\n\n"
 
 
 @dataclass
@@ -183,7 +183,7 @@ class ChunkStream:
     id: str = field(default_factory=completion_id)
     created: int = field(default_factory=lambda: int(time.time()))
 
-    def chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
+    def chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
         return _sse(
             {
                 "id": self.id,
@@ -196,7 +196,7 @@ class ChunkStream:
             }
         )
 
-    def line(self, event: Event) -> str | None:
+    def line(self, event: Event) -> bytes | None:
         """What the client gets for one event (usage is kept for the end)."""
         self.answer.accept(event)
         if isinstance(event, ContentDelta):
@@ -210,7 +210,7 @@ class ChunkStream:
             return self.chunk({}, _finish_reason(event.reason))
         return None
 
-    def usage_line(self) -> str:
+    def usage_line(self) -> bytes:
         usage = self.answer.usage or Usage(0, 0, estimated=True)
         payload = {
             "id": self.id,
@@ -229,16 +229,15 @@ class ChunkStream:
             )
         record_usage(self.services, self.target, usage, self.answer.timings(), status)
 
-    async def body(self, first: Event, rest: AsyncGenerator[Event, None]) -> AsyncIterator[str]:
+    async def body(self, first: Event, rest: AsyncGenerator[Event, None]) -> AsyncIterator[bytes]:
         finished = False
         try:
-            yield self.chunk({"role": "assistant", "content": ""})
+            # the role chunk and the first event are both at hand: one write, not two
+            yield self.chunk({"role": "assistant", "content": ""}) + (self.line(first) or b"")
             async with aclosing(rest):
-                event: Event | None = first
-                while event is not None:
+                async for event in rest:
                     if (line := self.line(event)) is not None:
                         yield line
-                    event = await anext(rest, None)
             finished = True
         finally:
             if not finished:
@@ -246,12 +245,12 @@ class ChunkStream:
         await self.save("error" if self.answer.failed else "complete")
         if self.include_usage and not self.answer.failed:
             yield self.usage_line()
-        yield "data: [DONE]\n\n"
+        yield b"data: [DONE]\n\n"
 
 
 async def open_stream(
     services: GatewayServices, target: Target, request: ChatRequest, include_usage: bool
-) -> AsyncIterator[str]:
+) -> AsyncIterator[bytes]:
     """Start the upstream stream; a failure before anything arrived is raised as an error
     with its status instead of starting a stream that can only report it."""
     stream = ChunkStream(services, target, request, include_usage)

@@ -12,16 +12,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from aiohttp.http_exceptions import LineTooLong
 
 from llmforge.llm.base import ProviderConfig, RetrySettings
 from llmforge.llm.clients import Pool, UpstreamRequest
 from llmforge.llm.errors import UpstreamError, error_from_response, redact
+from llmforge.llm.lines import MAX_LINE_BYTES, LineSplitter, LineTooLong
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 529})
 ERROR_BODY_LIMIT = 64 * 1024
-MAX_LINE_BYTES = 16 * 1024 * 1024
-"""A streamed line longer than this is refused (one event is a few hundred bytes)."""
 CONNECT_ERRORS = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 """Nothing was sent: safe to try again."""
 STALE_CONNECTION_ERRORS = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
@@ -182,35 +180,39 @@ async def open_stream(
         response.release()
 
 
-async def body_lines(response: aiohttp.ClientResponse) -> AsyncIterator[str]:
-    """Lines without their ending, as SSE and NDJSON mean them: split at LF, CRLF or a lone CR
-    (a CR inside a JSON string is always escaped, so a raw one ends a line)."""
-    while raw := await response.content.readline(max_line_length=MAX_LINE_BYTES):
-        text = raw.decode("utf-8", "replace").removesuffix("\n").removesuffix("\r")
-        for line in text.split("\r"):
-            yield line
-
-
 async def _timed_lines(
     response: aiohttp.ClientResponse, config: ProviderConfig, deadline: Deadline
 ) -> AsyncIterator[str]:
-    lines = body_lines(response)
+    """The body's lines; each read is awaited under the limits (the first byte's, then the
+    idle one), the lines a read completes are handed on without another wait."""
+    splitter = LineSplitter()
     limit, what = config.timeouts.first_byte, "first byte"
     while True:
-        line = await _next_line(lines, deadline, limit, what)
-        if line is None:
+        data = await _next_read(response, deadline, limit, what)
+        for line in _lines(splitter, data):
+            yield line
+        if not data:
             return
-        yield line
         limit, what = config.timeouts.idle, "idle"
 
 
-async def _next_line(
-    lines: AsyncIterator[str], deadline: Deadline, limit: float, what: str
-) -> str | None:
+def _lines(splitter: LineSplitter, data: bytes) -> list[str]:
+    """The lines `data` completes; at the end of the body (b""), the last unended one."""
+    try:
+        return splitter.feed(data) if data else splitter.close()
+    except LineTooLong:
+        message = f"the provider sent a line longer than {MAX_LINE_BYTES // 2**20} MiB"
+        raise UpstreamError("bad_response", message) from None
+
+
+async def _next_read(
+    response: aiohttp.ClientResponse, deadline: Deadline, limit: float, what: str
+) -> bytes:
+    """Whatever has arrived (b"" at the end of the body), waiting at most `limit`."""
     wait = deadline.left(limit)
     try:
         async with asyncio.timeout(wait):
-            return await anext(lines, None)
+            return await response.content.readany()
     except TimeoutError:
         if wait < limit:
             message = f"the response took longer than {deadline.total:g} s in total"
@@ -219,9 +221,6 @@ async def _next_line(
         else:
             message = _first_byte_message(limit)
         raise UpstreamError("timeout", message) from None
-    except LineTooLong:
-        message = f"the provider sent a line longer than {MAX_LINE_BYTES // 2**20} MiB"
-        raise UpstreamError("bad_response", message) from None
     except aiohttp.ClientError as exc:
         raise UpstreamError("interrupted", f"the connection broke mid-stream: {exc}") from None
 
