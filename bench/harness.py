@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from llmforge.core import collector
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -30,16 +32,21 @@ from tests.redis_server import start_redis  # noqa: E402
 API_KEY = "bench-key"
 ADMIN = ("bench@example.com", "bench password 1")
 
+# The fake provider and the load generator hold as many streams as the server, and their own
+# full collections stalled the streams they held as much as the server's did (in the direct
+# baseline too), so they are tuned as the server is.
 UPSTREAM_SCRIPT = """
 import sys, time
+from llmforge.core import collector
 from tests.fakes.openai import FakeOpenAI
 fake = FakeOpenAI(api_key=sys.argv[1]).start()
 fake.behaviour.reply = "tok " * int(sys.argv[2])
 fake.behaviour.chunk_size = 4
 fake.behaviour.token_delay = float(sys.argv[3])
 print(fake.base_url, flush=True)
-while True:
-    time.sleep(3600)
+with collector.tuned_for_many_streams():
+    while True:
+        time.sleep(3600)
 """
 
 
@@ -120,6 +127,7 @@ def stack(
         cleanup.callback(_stopped, server)
         wait_ready(f"{upstream}/models")
         wait_ready(f"{base}/readyz")
+        cleanup.enter_context(collector.tuned_for_many_streams())
         yield Stack(upstream, base, server, "postgresql" if postgres else "sqlite", workers)
 
 
