@@ -232,9 +232,9 @@ class ChunkStream:
     async def body(self, first: Event, rest: AsyncGenerator[Event, None]) -> AsyncIterator[bytes]:
         finished = False
         try:
-            # the role chunk and the first event are both at hand: one write, not two
-            yield self.chunk({"role": "assistant", "content": ""}) + (self.line(first) or b"")
             async with aclosing(rest):
+                # the role chunk and the first event are both at hand: one write, not two
+                yield self.chunk({"role": "assistant", "content": ""}) + (self.line(first) or b"")
                 async for event in rest:
                     if (line := self.line(event)) is not None:
                         yield line
