@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import insert
@@ -85,7 +85,8 @@ class UsageRecorder:
 
     async def _insert(self, entries: Iterable[UsageEntry]) -> None:
         now = utcnow()
-        rows = [{**asdict(entry), "created_at": now} for entry in entries]
+        # the fields are flat values: a shallow copy (asdict copies deeply, several times slower)
+        rows = [{**vars(entry), "created_at": now} for entry in entries]
         async with write_transaction(self._factory) as session:
             await session.execute(insert(UsageRecord), rows)
 
