@@ -1,10 +1,13 @@
 """Fit a conversation into the model's context: keep the system prompt and the newest turns."""
 
-import anyio
-
 from llmforge.core.errors import InvalidInput
 from llmforge.llm import ChatMessage as LLMMessage
-from llmforge.llm.tokens import MESSAGE_OVERHEAD, REPLY_OVERHEAD, count_tokens
+from llmforge.llm.tokens import (
+    MESSAGE_OVERHEAD,
+    REPLY_OVERHEAD,
+    count_tokens,
+    off_the_loop_if_long,
+)
 
 DEFAULT_REPLY_RESERVE = 1024
 
@@ -27,9 +30,8 @@ async def fit_context(
     The newest message must fit, or the request is refused before anything is stored."""
     if context_length is None:
         return messages, 0
-    sizes = await anyio.to_thread.run_sync(
-        _sizes, [system_prompt, *(message.content for message in messages)]
-    )
+    texts = [system_prompt, *(message.content for message in messages)]
+    sizes = await off_the_loop_if_long(sum(map(len, texts)), lambda: _sizes(texts))
     system_size = sizes[0] if system_prompt else 0
     budget = (
         context_length - reply_reserve(context_length, max_tokens) - system_size - REPLY_OVERHEAD
