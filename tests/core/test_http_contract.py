@@ -4,6 +4,7 @@ import gc
 
 import httpx
 
+from llmforge.core.collector import MIDDLE_COLLECTIONS_PER_FULL
 from tests.conftest import LiveServer
 
 
@@ -120,4 +121,4 @@ def test_what_lives_from_start_up_is_left_out_of_full_collections(server: LiveSe
     # for tens of milliseconds (docs/performance.md); the running app has them frozen, and
     # runs the full collections that remain ten times less often than Python would
     assert gc.get_freeze_count() > 10_000
-    assert gc.get_threshold()[2] == 10 * 10
+    assert gc.get_threshold()[2] == MIDDLE_COLLECTIONS_PER_FULL != 10  # Python's default

@@ -49,5 +49,11 @@ def test_a_line_over_the_limit_in_one_read_is_refused() -> None:
         LineSplitter().feed(b"x" * (MAX_LINE_BYTES + 1) + b"\n")
 
 
+def test_the_limit_counts_bytes_not_characters() -> None:
+    two_byte_characters = "é" * (MAX_LINE_BYTES // 2 + 1)
+    with pytest.raises(LineTooLong):
+        LineSplitter().feed(two_byte_characters.encode() + b"\n")
+
+
 def test_a_line_at_the_limit_is_taken() -> None:
     assert split(b"x" * MAX_LINE_BYTES, b"\r\n") == [[], ["x" * MAX_LINE_BYTES], []]

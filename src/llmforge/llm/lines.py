@@ -42,17 +42,13 @@ class LineSplitter:
             self._keep(pieces[0])
             pieces[0] = b"".join(self._partial)
             self._partial, self._partial_size = [], 0
-        lines = [_text(piece) for piece in pieces]
+        lines = [piece.rstrip(b"\r\n") for piece in pieces]
         if any(len(line) > MAX_LINE_BYTES for line in lines):
             raise LineTooLong
-        return lines
+        return [line.decode("utf-8", "replace") for line in lines]
 
     def _keep(self, piece: bytes) -> None:
         self._partial.append(piece)
         self._partial_size += len(piece)
         if self._partial_size > MAX_LINE_BYTES + 2:  # + its ending, which is not part of it
             raise LineTooLong
-
-
-def _text(line: bytes) -> str:
-    return line.rstrip(b"\r\n").decode("utf-8", "replace")
