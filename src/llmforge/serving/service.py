@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.base_models.models import BaseModel
@@ -36,6 +37,10 @@ def safe_name(name: str) -> str:
     """A model id servers and clients accept: letters, digits, `.`, `_`, `-`."""
     cleaned = _UNSAFE.sub("-", name).strip("-.")[:NAME_MAX]
     return cleaned or "model"
+
+
+NAME_ATTEMPTS = 5
+"""Free names tried when other transactions keep taking the one just read."""
 
 
 async def _free_name(session: AsyncSession, wanted: str) -> str:
@@ -82,19 +87,30 @@ async def register_version(
             code="unknown_finetuning_type",
         )
     await get_base_model(session, base_model_id)
-    version = ModelVersion(
-        user_id=user_id,
-        name=await _free_name(session, safe_name(name)),
-        base_model_id=base_model_id,
-        adapter_path=str(adapter_path) if adapter_path is not None else None,
-        model_path=str(model_path) if model_path is not None else None,
-        template=template,
-        finetuning_type=finetuning_type,
-        job_id=job_id,
+    for _ in range(NAME_ATTEMPTS):
+        version = ModelVersion(
+            user_id=user_id,
+            name=await _free_name(session, safe_name(name)),
+            base_model_id=base_model_id,
+            adapter_path=str(adapter_path) if adapter_path is not None else None,
+            model_path=str(model_path) if model_path is not None else None,
+            template=template,
+            finetuning_type=finetuning_type,
+            job_id=job_id,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(version)
+            return version
+        except IntegrityError as exc:
+            # another transaction took the same free name since it was read (two jobs with
+            # one output name finishing together): the next free name now sees it
+            if "uq_model_versions_name" not in str(exc.orig):
+                raise
+    raise Conflict(
+        "Could not find a free name for the version; please try again.",
+        code="version_name_taken",
     )
-    session.add(version)
-    await session.flush()
-    return version
 
 
 async def owned_version(session: AsyncSession, user: User, version_id: int) -> ModelVersion:
