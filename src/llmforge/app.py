@@ -37,7 +37,6 @@ from llmforge.db import create_engine, create_session_factory
 from llmforge.dify.router import router as dify_router
 from llmforge.evaluation.driver import DriverServices, EvaluationDriver
 from llmforge.evaluation.router import router as evaluation_router
-from llmforge.gateway.access import GATEWAY_READS
 from llmforge.gateway.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from llmforge.gateway.router import router as gateway_router
 from llmforge.knowledge.embedding import KnowledgeServices
@@ -199,10 +198,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+CACHED_TABLES = frozenset(
+    {"api_keys", "users", "models", "providers", "dify_apps", "user_quotas", "app_settings"}
+)
+"""The tables behind the read cache's look-ups (the gateway's keys and catalogue, a chat's
+model, budgets' limits): a commit that writes one empties the cache."""
+
+
 def _add_shared_state(app: FastAPI, settings: Settings) -> None:
     """What the server processes of a deployment must agree on: in Redis when there is one."""
     app.state.redis = redis.connect(settings)
-    app.state.read_cache = ReadCache(GATEWAY_READS)
+    app.state.read_cache = ReadCache(CACHED_TABLES)
     if app.state.redis is None:
         app.state.gateway_rate_limiter = InProcessRateLimiter()
         app.state.compare_lanes = LocalLaneRegistry()

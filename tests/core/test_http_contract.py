@@ -1,9 +1,14 @@
 """Errors, limits and operational endpoints: the parts every later capability relies on."""
 
 import gc
+import inspect
 
 import httpx
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import OAuth2PasswordRequestForm
 
+from llmforge.app import ROUTERS
 from llmforge.core.collector import MIDDLE_COLLECTIONS_PER_FULL
 from tests.conftest import LiveServer
 
@@ -122,3 +127,35 @@ def test_what_lives_from_start_up_is_left_out_of_full_collections(server: LiveSe
     # runs the full collections that remain ten times less often than Python would
     assert gc.get_freeze_count() > 10_000
     assert gc.get_threshold()[2] == MIDDLE_COLLECTIONS_PER_FULL != 10  # Python's default
+
+
+def _runs_on_the_loop(call: object) -> bool:
+    return (
+        inspect.iscoroutinefunction(call)
+        or inspect.isasyncgenfunction(call)
+        or inspect.iscoroutinefunction(type(call).__call__)
+    )
+
+
+# FastAPI's own form class, on the sign-in route only, which hashes a password in a thread anyway
+THREADED_ON_PURPOSE = {OAuth2PasswordRequestForm}
+
+
+def _handed_to_threads(dependant: Dependant, path: str) -> set[str]:
+    found = set()
+    call = dependant.call
+    if call is not None and call not in THREADED_ON_PURPOSE and not _runs_on_the_loop(call):
+        found.add(f"{path}: {getattr(call, '__qualname__', call)}")
+    for sub in dependant.dependencies:
+        found |= _handed_to_threads(sub, path)
+    return found
+
+
+def test_no_endpoint_or_dependency_waits_for_a_worker_thread() -> None:
+    # FastAPI runs a plain `def` in its thread pool: a hop per call that, on a busy loop, waits
+    # for the GIL (milliseconds) before a request can start; blocking work belongs in
+    # explicit to_thread calls instead
+    routes = [route for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+    assert len(routes) > 100, "the capabilities' routes were not found"
+    threaded = set().union(*(_handed_to_threads(route.dependant, route.path) for route in routes))
+    assert not threaded, sorted(threaded)

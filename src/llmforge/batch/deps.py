@@ -22,7 +22,7 @@ async def owned_run(run_id: RunId, user: CurrentUser, session: SessionDep) -> Ba
     return await service.owned_run(session, user, run_id)
 
 
-def get_runner(request: Request) -> BatchRunner:
+async def get_runner(request: Request) -> BatchRunner:
     runner: BatchRunner = request.app.state.batch_runner
     return runner
 

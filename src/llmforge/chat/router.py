@@ -1,6 +1,6 @@
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, status
+from fastapi import Depends, Query, Request, status
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse
@@ -19,34 +19,25 @@ from llmforge.chat.schemas import (
     SessionUpdate,
     SwitchVariant,
 )
-from llmforge.core.deps import (
-    LLMClientsDep,
-    SecretBoxDep,
-    SessionFactoryDep,
-    SettingsDep,
-    UsageRecorderDep,
-)
 from llmforge.core.errors import InvalidInput
 from llmforge.core.ids import RowId
 from llmforge.core.routing import CapabilityRouter
 from llmforge.db import SessionDep
-from llmforge.knowledge.deps import KnowledgeServicesDep, StoreDep
 from llmforge.knowledge.grounding import Knowledge
 
 router = CapabilityRouter(prefix="/api/chat", tags=["chat"])
 
 
-async def turn_services(
-    settings: SettingsDep,
-    box: SecretBoxDep,
-    clients: LLMClientsDep,
-    recorder: UsageRecorderDep,
-    factory: SessionFactoryDep,
-    knowledge: KnowledgeServicesDep,
-    store: StoreDep,
-) -> streaming.TurnServices:
+async def turn_services(request: Request) -> streaming.TurnServices:
+    state = request.app.state
     return streaming.TurnServices(
-        settings, box, clients, recorder, factory, Knowledge(knowledge, store)
+        settings=state.settings,
+        box=state.secret_box,
+        clients=state.llm_clients,
+        recorder=state.usage_recorder,
+        factory=state.session_factory,
+        cache=state.read_cache,
+        knowledge=Knowledge(state.knowledge_services, state.vector_store),
     )
 
 

@@ -21,6 +21,7 @@ from llmforge.chat.context import fit_context
 from llmforge.chat.models import ChatMessage, ChatSession, MessageRole, MessageStatus
 from llmforge.chat.schemas import MessageRead
 from llmforge.chat.service import MessageTree, session_messages, title_from, touch
+from llmforge.core.cache import ReadCache
 from llmforge.core.errors import DatabaseUnavailable, InvalidInput, NotFound
 from llmforge.core.security import SecretBox
 from llmforge.db import one_writer, retry_while_unreachable, write_transaction
@@ -43,7 +44,7 @@ from llmforge.providers.schemas import ModelParameters
 from llmforge.providers.service import client_for, usable_model
 from llmforge.settings import Settings
 from llmforge.usage.models import UsageSource
-from llmforge.usage.quotas import ensure_within_budget
+from llmforge.usage.quotas import cached_limits, ensure_within_budget
 from llmforge.usage.recorder import UsageRecorder
 from llmforge.users.models import User
 
@@ -75,6 +76,7 @@ class TurnServices:
     clients: ClientRegistry
     recorder: UsageRecorder
     factory: async_sessionmaker[AsyncSession]
+    cache: ReadCache
     knowledge: Knowledge | None = None
 
 
@@ -97,6 +99,19 @@ def _history(tree: MessageTree, parent_id: int | None) -> list[LLMMessage]:
     ]
 
 
+async def _model_target(
+    session: AsyncSession, user: User, model_id: int, services: TurnServices
+) -> tuple[Model, Provider, LLMClient]:
+    """A usable model with its client, from the read cache after the first turn with it
+    (decrypting the provider's secret costs more than the look-up)."""
+
+    async def load() -> tuple[Model, Provider, LLMClient]:
+        model, provider = await usable_model(session, user, model_id)
+        return model, provider, client_for(provider, services.box, services.clients)
+
+    return await services.cache.get_or_load(("chat-model", user.id, model_id), load)
+
+
 async def _target(
     session: AsyncSession, user: User, chat: ChatSession, spec: TurnSpec, services: TurnServices
 ) -> tuple[Model, Provider, LLMClient]:
@@ -107,8 +122,7 @@ async def _target(
     model_id = spec.model_id or chat.model_id
     if model_id is None:
         raise InvalidInput("Choose a model for this chat first.", code="model_required")
-    model, provider = await usable_model(session, user, model_id)
-    return model, provider, client_for(provider, services.box, services.clients)
+    return await _model_target(session, user, model_id, services)
 
 
 async def start_turn(
@@ -119,7 +133,8 @@ async def start_turn(
     services: TurnServices,
 ) -> Turn:
     model, provider, client = await _target(session, user, chat, spec, services)
-    await ensure_within_budget(session, services.settings, services.recorder, user.id)
+    limits = await cached_limits(services.cache, session, services.settings, user.id)
+    await ensure_within_budget(session, services.settings, services.recorder, user.id, limits)
     tree = MessageTree(await session_messages(session, chat))
     if spec.parent_id is not None and spec.parent_id not in tree.by_id:
         raise NotFound(f"Message {spec.parent_id} does not exist.", code="chat_message_not_found")
@@ -134,9 +149,9 @@ async def start_turn(
         system_prompt, history, model.context_length, parameters.max_tokens
     )
     async with one_writer(session):  # written and committed before the stream starts
-        user_message, answer = await _store_messages(session, chat, spec, model, provider, omitted)
-        answer.sources = grounding.stored_sources()
-        chat.active_leaf_id = answer.id
+        user_message, answer = await _store_messages(
+            session, chat, spec, model, provider, omitted, grounding
+        )
         await session.commit()
     return Turn(
         user_id=user.id,
@@ -158,7 +173,10 @@ async def _store_messages(
     model: Model,
     provider: Provider,
     omitted: int,
+    grounding: Grounding,
 ) -> tuple[ChatMessage | None, ChatMessage]:
+    """The question and the answer's placeholder, each inserted once; the session's row is
+    changed after both, so that one UPDATE carries its title, time and active leaf."""
     user_message = None
     if spec.user_content is not None:
         user_message = ChatMessage(
@@ -170,8 +188,6 @@ async def _store_messages(
         )
         session.add(user_message)
         await session.flush()
-        if not chat.title:
-            chat.title = title_from(spec.user_content)
     answer = ChatMessage(
         session_id=chat.id,
         parent_id=user_message.id if user_message else spec.parent_id,
@@ -182,10 +198,14 @@ async def _store_messages(
         model_name=model.display_name,
         provider_name=provider.name,
         omitted_messages=omitted,
+        sources=grounding.stored_sources(),
     )
     session.add(answer)
-    touch(chat)
     await session.flush()
+    if spec.user_content is not None and not chat.title:
+        chat.title = title_from(spec.user_content)
+    chat.active_leaf_id = answer.id
+    touch(chat)
     return user_message, answer
 
 

@@ -29,7 +29,7 @@ async def owned_lane(lane_id: LaneId, run: OwnedRun, session: SessionDep) -> Com
 OwnedLane = Annotated[CompareLane, Depends(owned_lane)]
 
 
-def lane_registry(request: Request) -> LaneRegistry:
+async def lane_registry(request: Request) -> LaneRegistry:
     registry: LaneRegistry = request.app.state.compare_lanes
     return registry
 

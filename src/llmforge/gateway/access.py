@@ -31,14 +31,9 @@ from llmforge.llm import ClientRegistry, LLMClient
 from llmforge.providers.models import Model, Provider
 from llmforge.providers.service import client_for
 from llmforge.settings import Settings
-from llmforge.usage.quotas import ensure_within_budget, limits_of
+from llmforge.usage.quotas import cached_limits, ensure_within_budget
 from llmforge.usage.recorder import UsageRecorder
 from llmforge.users.models import User
-
-GATEWAY_READS = frozenset(
-    {"api_keys", "users", "models", "providers", "dify_apps", "user_quotas", "app_settings"}
-)
-"""The tables behind the cached look-ups: a commit that writes one empties the cache."""
 
 
 @dataclass(frozen=True)
@@ -175,11 +170,8 @@ def _target(services: GatewayServices, caller: Caller, entry: GatewayModel) -> T
 
 async def _within_budget(services: GatewayServices, caller: Caller) -> None:
     user_id, session = caller.user.id, caller.session
-    limits = await services.cache.get_or_load(
-        ("limits", user_id), lambda: limits_of(session, services.settings, user_id)
-    )
-    if not limits.unlimited:
-        await ensure_within_budget(session, services.settings, services.recorder, user_id, limits)
+    limits = await cached_limits(services.cache, session, services.settings, user_id)
+    await ensure_within_budget(session, services.settings, services.recorder, user_id, limits)
 
 
 async def _cached_target(services: GatewayServices, caller: Caller, entry: GatewayModel) -> Target:

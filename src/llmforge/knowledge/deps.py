@@ -26,17 +26,17 @@ async def owned_kb(kb_id: KnowledgeBaseId, user: CurrentUser, session: SessionDe
     return await service.owned_kb(session, user, kb_id)
 
 
-def get_store(request: Request) -> VectorStore:
+async def get_store(request: Request) -> VectorStore:
     store: VectorStore = request.app.state.vector_store
     return store
 
 
-def get_ingestor(request: Request) -> Ingestor:
+async def get_ingestor(request: Request) -> Ingestor:
     ingestor: Ingestor = request.app.state.knowledge_ingestor
     return ingestor
 
 
-def get_knowledge_services(request: Request) -> KnowledgeServices:
+async def get_knowledge_services(request: Request) -> KnowledgeServices:
     services: KnowledgeServices = request.app.state.knowledge_services
     return services
 

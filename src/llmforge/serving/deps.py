@@ -19,7 +19,7 @@ async def owned_version(
     return await service.owned_version(session, user, version_id)
 
 
-def get_supervisor(request: Request) -> ServingSupervisor:
+async def get_supervisor(request: Request) -> ServingSupervisor:
     supervisor: ServingSupervisor = request.app.state.serving_supervisor
     return supervisor
 

@@ -17,7 +17,7 @@ async def owned_job(job_id: JobId, user: CurrentUser, session: SessionDep) -> Tr
     return await service.owned_job(session, user, job_id)
 
 
-def get_scheduler(request: Request) -> TrainingScheduler | None:
+async def get_scheduler(request: Request) -> TrainingScheduler | None:
     """The in-process scheduler; None when jobs run in separate `llmforge worker` processes."""
     scheduler: TrainingScheduler | None = getattr(request.app.state, "training_scheduler", None)
     return scheduler

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from llmforge.admin import service as app_settings
+from llmforge.core.cache import ReadCache
 from llmforge.core.errors import TooManyRequests
 from llmforge.db import utcnow
 from llmforge.settings import Settings
@@ -58,6 +59,16 @@ async def limits_of(session: AsyncSession, settings: Settings, user_id: int) -> 
         defaults.default_monthly_token_limit,
         defaults.default_monthly_cost_limit,
         is_default=True,
+    )
+
+
+async def cached_limits(
+    cache: ReadCache, session: AsyncSession, settings: Settings, user_id: int
+) -> Limits:
+    """`limits_of` through the read cache, which watches the tables it reads: calls in a
+    steady stream look them up once."""
+    return await cache.get_or_load(
+        ("limits", user_id), lambda: limits_of(session, settings, user_id)
     )
 
 
