@@ -1,8 +1,7 @@
 """One answer, streamed: stored once when it ends, however it ends, never per token.
 
-`start_turn` validates, calls the model and, while the model prepares its first token, stores
-the user's message and an answer placeholder in the request's transaction (a failure to store
-them closes the call); `stream_turn` then relays the model's events as SSE and saves the
+`start_turn` validates and stores the user's message and an answer placeholder in the
+request's transaction; `stream_turn` then relays the model's events as SSE and saves the
 answer in a transaction of its own: complete, with an error, or interrupted when the client
 went away (the upstream request is closed at once). A save that finds the database
 restarting is tried again until it is back (up to ANSWER_SAVE_WINDOW_SECONDS).
@@ -39,7 +38,6 @@ from llmforge.llm import (
     LLMClient,
     Usage,
 )
-from llmforge.llm.prefetch import Prefetched
 from llmforge.llm.tokens import estimate_usage
 from llmforge.providers.models import Model, Provider
 from llmforge.providers.schemas import ModelParameters
@@ -61,9 +59,8 @@ class Turn:
     user_id: int
     model: Model
     provider: Provider
+    client: LLMClient
     request: ChatRequest
-    upstream: Prefetched
-    answer: Answer
     user_message: MessageRead | None
     answer_id: int
     omitted_messages: int
@@ -151,27 +148,19 @@ async def start_turn(
     fitting, omitted = await fit_context(
         system_prompt, history, model.context_length, parameters.max_tokens
     )
-    request = _request(model, system_prompt, fitting, parameters)
-    answer = Answer()
-    upstream = Prefetched(client.stream(request))
-    try:
-        async with one_writer(session):  # committed before anything is relayed
-            user_message, placeholder = await _store_messages(
-                session, chat, spec, model, provider, omitted, grounding
-            )
-            await session.commit()
-    except BaseException:
-        await upstream.aclose()
-        raise
+    async with one_writer(session):  # written and committed before the stream starts
+        user_message, answer = await _store_messages(
+            session, chat, spec, model, provider, omitted, grounding
+        )
+        await session.commit()
     return Turn(
         user_id=user.id,
         model=model,
         provider=provider,
-        request=request,
-        upstream=upstream,
-        answer=answer,
+        client=client,
+        request=_request(model, system_prompt, fitting, parameters),
         user_message=_read(user_message, tree) if user_message else None,
-        answer_id=placeholder.id,
+        answer_id=answer.id,
         omitted_messages=omitted,
         grounding=grounding,
     )
@@ -309,7 +298,7 @@ async def _write(
 
 
 async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[ServerSentEvent]:
-    answer = turn.answer
+    answer = Answer()
     yield sse_event(
         "message",
         {
@@ -325,7 +314,7 @@ async def stream_turn(turn: Turn, services: TurnServices) -> AsyncIterator[Serve
         yield sse_event("sources", {"sources": turn.grounding.stored_sources()})
     finished = False
     try:
-        async with aclosing(turn.upstream) as events:
+        async with aclosing(turn.client.stream(turn.request)) as events:
             async for event in events:
                 outgoing = answer.accept(event)
                 if outgoing:
